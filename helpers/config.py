@@ -1,0 +1,87 @@
+"""The one switch (CI fast mode), the offline switch and the data paths, read in one place.
+
+Every notebook and helper asks this module how big a run should be and where data lives::
+
+    from helpers import config
+    steps = config.pick(full=2000, fast=5)   # 5 when the CI variable is set
+    config.DATA_DIR                          # <repo>/data unless TFVIDEO_DATA is set
+
+Environment variables:
+
+* ``CI``: any value except ``''``, ``0``, ``false`` or ``no`` turns on fast mode (small sizes).
+  Fast mode also means offline: no download is attempted.
+* ``TFVIDEO_OFFLINE``: the same offline behaviour without shrinking sizes.
+* ``TFVIDEO_DATA``: where generated data and caches go (default ``<repo>/data``).
+* ``TFVIDEO_SHARED_MEDIA``: the folder of real test clips (default ``<repo>/../shared/media``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TypeVar
+
+__all__ = [
+    "BUILD_DIR",
+    "DATA_DIR",
+    "FAST",
+    "OFFLINE",
+    "ROOT",
+    "describe",
+    "pick",
+    "shared_media",
+]
+
+_T = TypeVar("_T")
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+ROOT: Path = Path(__file__).resolve().parent.parent
+"""The repository root (the folder holding ``helpers/``)."""
+
+FAST: bool = _flag("CI")
+"""True in CI fast mode: every notebook shrinks its sizes."""
+
+OFFLINE: bool = FAST or _flag("TFVIDEO_OFFLINE")
+"""True when no download should be attempted (CI, or ``TFVIDEO_OFFLINE=1``)."""
+
+DATA_DIR: Path = Path(os.environ.get("TFVIDEO_DATA", ROOT / "data")).resolve()
+"""Generated sample data, records and caches (ignored by git)."""
+
+BUILD_DIR: Path = ROOT / "build"
+"""Rendered notebooks and other build outputs (ignored by git)."""
+
+
+def pick(full: _T, fast: _T) -> _T:
+    """Returns ``fast`` in CI fast mode and ``full`` otherwise.
+
+    Args:
+        full: The value for a normal run.
+        fast: The smaller value for CI.
+
+    Returns:
+        One of the two values.
+
+    >>> pick(full=1000, fast=10) in (1000, 10)
+    True
+    """
+    return fast if FAST else full
+
+
+def shared_media() -> Path | None:
+    """Returns the folder of real test clips, or None when it is absent.
+
+    Tests and benchmarks that need it skip cleanly when this returns None.
+    """
+    path = Path(os.environ.get("TFVIDEO_SHARED_MEDIA", ROOT.parent / "shared" / "media"))
+    return path.resolve() if path.is_dir() else None
+
+
+def describe() -> str:
+    """Returns a one-line summary of the current mode, for notebooks to print."""
+    mode = "FAST (CI)" if FAST else "full"
+    net = "offline" if OFFLINE else "online"
+    return f"mode={mode}, network={net}, data={DATA_DIR}"
