@@ -1,0 +1,70 @@
+"""Repository hygiene: notebooks are committed clean and follow the TF docs cell order."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import config
+
+NOTEBOOKS = sorted((config.ROOT / "notebooks").glob("[0-9]*.ipynb"))
+MODULES = sorted((config.ROOT / "helpers").glob("*.py"))
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def test_there_are_numbered_notebooks():
+    assert NOTEBOOKS, "notebooks/ holds no NN_*.ipynb"
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert len(set(numbers)) == len(numbers), f"duplicate notebook numbers: {numbers}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_outputs(path: Path):
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        assert not cell.get("outputs"), f"{path.name} cell {i} has outputs; strip them"
+        assert cell.get("execution_count") is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_tf_docs_order(path: Path):
+    cells = _cells(path)
+    texts = [_source(c) for c in cells]
+    assert "Licensed under the Apache License" in texts[0], f"{path.name}: first cell is the license"
+    title = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                 and re.search(r"^# ", _source(c), re.M))
+    setup = next(i for i, t in enumerate(texts) if re.search(r"^## Setup", t, re.M))
+    params = next(i for i, t in enumerate(texts) if re.search(r"^## Parameters", t, re.M))
+    nexts = next(i for i, t in enumerate(texts) if re.search(r"^## Next steps", t, re.M))
+    assert title < setup < params < nexts, f"{path.name}: title → setup → parameters → next steps"
+    assert any("google.colab" in t for t in texts[setup:params]), f"{path.name}: no Colab setup cell"
+    assert any("config.pick(" in t for t in texts), f"{path.name}: sizes not read from config.pick"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_defines_no_helpers_copies(path: Path):
+    """Later notebooks import from helpers; they do not paste its functions."""
+    helper_functions = set()
+    for module in MODULES:
+        helper_functions |= set(re.findall(r"^def ([a-z]\w+)\(", module.read_text(), re.M))
+    for cell in _cells(path):
+        for name in re.findall(r"^def (\w+)\(", _source(cell), re.M):
+            assert name not in helper_functions, f"{path.name} redefines helpers' {name}()"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_modules_stay_small(path: Path):
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert lines <= 330, f"{path.name} has {lines} lines; split it (about 300 at most)"
