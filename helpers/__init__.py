@@ -3,7 +3,7 @@
 The package reads like the pipeline it teaches::
 
     config       the CI fast-mode switch, the offline switch and the data paths
-    sample_data  a deterministic, generated dataset of real encoded videos (UCF101- and Kinetics-shaped)
+    sample_data  generated dataset of real encoded videos (UCF101- and Kinetics-shaped)
     sources      UCF101 folders + split lists, Kinetics CSVs, plain folders -> VideoItem
     frames       OpenCV decoding: fps resampling, trimming by seeking, resizing, JPEG
     extract      parallel, resumable batch extraction with a failure report (CLI)

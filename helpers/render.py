@@ -34,7 +34,8 @@ def render_notebook(path: Path, out_dir: Path, *, timeout: int = 3600) -> Path:
         The path of the executed copy.
 
     Raises:
-        nbclient.exceptions.CellExecutionError: When a cell fails. The partial copy is still written.
+        nbclient.exceptions.CellExecutionError: When a cell fails; the partial copy
+            is still written.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 when every notebook ran, 1 otherwise.
     """
     parser = argparse.ArgumentParser(
-        description="Execute the tutorial notebooks headless; executed copies go to build/notebooks/."
+        description="Execute the tutorial notebooks headless into build/notebooks/."
     )
     parser.add_argument(
         "notebooks",

@@ -42,14 +42,14 @@ def test_notebook_has_no_outputs(path: Path):
 def test_notebook_follows_tf_docs_order(path: Path):
     cells = _cells(path)
     texts = [_source(c) for c in cells]
-    assert "Licensed under the Apache License" in texts[0], f"{path.name}: first cell is the license"
+    assert "Licensed under the Apache License" in texts[0], f"{path.name}: license first"
     title = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
                  and re.search(r"^# ", _source(c), re.M))
     setup = next(i for i, t in enumerate(texts) if re.search(r"^## Setup", t, re.M))
     params = next(i for i, t in enumerate(texts) if re.search(r"^## Parameters", t, re.M))
     nexts = next(i for i, t in enumerate(texts) if re.search(r"^## Next steps", t, re.M))
     assert title < setup < params < nexts, f"{path.name}: title → setup → parameters → next steps"
-    assert any("google.colab" in t for t in texts[setup:params]), f"{path.name}: no Colab setup cell"
+    assert any("google.colab" in t for t in texts[setup:params]), f"{path.name}: no Colab cell"
     assert any("config.pick(" in t for t in texts), f"{path.name}: sizes not read from config.pick"
 
 
