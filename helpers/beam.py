@@ -1,0 +1,364 @@
+"""Video → SequenceExample shards on Apache Beam: the local writer's conversion, distributed.
+
+The pipeline reads the same items as the local writer (:mod:`helpers.sources`), runs the ONE
+decode+encode implementation (:func:`helpers.records.item_to_examples`) inside a ``DoFn``, and
+writes ``<split>-SSSSS-of-NNNNN.tfrecord`` shards with ``WriteToTFRecord``. Videos that fail go
+to a dead-letter output, written as ``failures.jsonl`` (one ``{"id", "path", "reason"}`` per
+line); the good clips are still written. A ``manifest.json`` with counts per split, the label map,
+the record config and the failures is written after the pipeline finishes::
+
+    from helpers import beam, records, sources
+    items = sources.folder_items("videos/", split="train")
+    manifest = beam.run_pipeline(items, label_map, records.RecordConfig(), "out/",
+                                 num_shards=4, pipeline_args=["--runner=DirectRunner"])
+
+Runner flags pass through unchanged (``python -m helpers.beam --help``): without ``--runner`` the
+pipeline runs on the DirectRunner in ``multi_processing`` mode with ``--workers`` processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from helpers import config
+
+if TYPE_CHECKING:  # Heavy modules (TensorFlow, OpenCV) load lazily, in DoFn.setup().
+    from helpers.records import RecordConfig
+    from helpers.sources import VideoItem
+
+__all__ = [
+    "FAILED_TAG",
+    "FAILURES_FILE",
+    "MANIFEST_FILE",
+    "SHARD_TEMPLATE",
+    "VideoToExamplesDoFn",
+    "build_pipeline",
+    "default_pipeline_args",
+    "main",
+    "read_failures",
+    "run_pipeline",
+    "shard_pattern",
+]
+
+FAILED_TAG = "failed"
+"""Tag of the dead-letter output: one ``{"id", "path", "reason", "split"}`` dict per failed video."""
+FAILURES_FILE = "failures.jsonl"
+MANIFEST_FILE = "manifest.json"
+SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
+"""Beam's shard name template: ``train-00003-of-00008.tfrecord``."""
+_SUFFIX = ".tfrecord"
+_COUNTS_PREFIX = "_beam_counts"
+_NO_SPLIT = "all"
+
+
+def shard_pattern(out_dir: str, split: str, *, compression: str | None = None) -> str:
+    """Returns the glob that matches one split's shards.
+
+    Args:
+        out_dir: The output folder (local path or a Beam filesystem URL such as ``gs://...``).
+        split: The split name.
+        compression: ``None`` or ``"gzip"``.
+
+    Returns:
+        A glob, e.g. ``out/train-*-of-*.tfrecord``.
+    """
+    suffix = _SUFFIX + (".gz" if compression == "gzip" else "")
+    return FileSystems.join(out_dir, f"{split}-*-of-*{suffix}")
+
+
+def _split_of(item: VideoItem) -> str:
+    return item.split or _NO_SPLIT
+
+
+class VideoToExamplesDoFn(beam.DoFn):
+    """Decodes one video and emits ``(split, serialized SequenceExample)`` per clip.
+
+    Failures (any exception from decode or encode) go to the ``FAILED_TAG`` output as a dict
+    with the item's id, path, split and a reason, so nothing is lost silently.
+    """
+
+    def __init__(
+        self,
+        label_map: dict[str, int],
+        cfg: RecordConfig,
+        truncate_to: dict[str, int] | None = None,
+    ) -> None:
+        """Stores the (small, picklable) arguments sent to every worker.
+
+        Args:
+            label_map: Class name → index, shared by every split.
+            cfg: The record config (the same object the local writer takes).
+            truncate_to: Optional frame count per split, passed to ``item_to_examples``.
+        """
+        super().__init__()
+        self._label_map = dict(label_map)
+        self._cfg = cfg
+        self._truncate_to = dict(truncate_to or {})
+        self._records: Any = None
+        self._clips = beam.metrics.Metrics.counter("video", "clips_ok")
+        self._examples = beam.metrics.Metrics.counter("video", "examples")
+        self._failed = beam.metrics.Metrics.counter("video", "clips_failed")
+
+    def setup(self) -> None:
+        """Imports TensorFlow/OpenCV once per worker, not at pipeline-construction time."""
+        from helpers import records
+
+        self._records = records
+
+    def process(self, item: VideoItem) -> Iterator[Any]:
+        """Converts one item.
+
+        Args:
+            item: The video to convert.
+
+        Yields:
+            ``(split, bytes)`` for each example, or a tagged failure dict.
+        """
+        split = _split_of(item)
+        try:
+            examples = self._records.item_to_examples(
+                item, self._label_map, self._cfg, truncate_to=self._truncate_to.get(split)
+            )
+        except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
+            self._failed.inc()
+            reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
+            yield beam.pvalue.TaggedOutput(
+                FAILED_TAG, {"id": item.id, "path": item.path, "split": split, "reason": reason}
+            )
+            return
+        self._clips.inc()
+        self._examples.inc(len(examples))
+        for serialized in examples:
+            yield split, serialized
+
+
+def build_pipeline(
+    pipeline: beam.Pipeline,
+    items: Sequence[VideoItem],
+    label_map: dict[str, int],
+    cfg: RecordConfig,
+    out_dir: str,
+    *,
+    num_shards: int = 0,
+    compression: str | None = None,
+    truncate_to: dict[str, int] | None = None,
+) -> None:
+    """Adds the conversion to ``pipeline``: Create → DoFn → shards per split + dead letters.
+
+    Args:
+        pipeline: The Beam pipeline to extend.
+        items: The videos; each goes to the split named by ``item.split`` ("all" when None).
+        label_map: Class name → index.
+        cfg: The record config.
+        out_dir: Output folder (any Beam filesystem).
+        num_shards: Shards per split; 0 lets the runner choose.
+        compression: ``None`` or ``"gzip"``.
+        truncate_to: Optional frame count per split (for ``group_shortest``).
+    """
+    splits = sorted({_split_of(item) for item in items})
+    compression_type = CompressionTypes.GZIP if compression == "gzip" else CompressionTypes.UNCOMPRESSED
+    suffix = _SUFFIX + (".gz" if compression == "gzip" else "")
+    results = (
+        pipeline
+        | "Items" >> beam.Create(list(items), reshuffle=True)
+        | "Convert" >> beam.ParDo(VideoToExamplesDoFn(label_map, cfg, truncate_to)).with_outputs(
+            FAILED_TAG, main="examples"
+        )
+    )
+    good = results.examples
+    by_split = good | "BySplit" >> beam.Partition(lambda kv, _n: splits.index(kv[0]), len(splits))
+    for index, split in enumerate(splits):
+        _ = (
+            by_split[index]
+            | f"Bytes[{split}]" >> beam.Values()
+            | f"Write[{split}]"
+            >> beam.io.WriteToTFRecord(
+                FileSystems.join(out_dir, split),
+                file_name_suffix=suffix,
+                num_shards=num_shards,
+                shard_name_template=SHARD_TEMPLATE,
+                compression_type=compression_type,
+            )
+        )
+    _ = (
+        good
+        | "SplitKeys" >> beam.Keys()
+        | "Count" >> beam.combiners.Count.PerElement()
+        | "CountJson" >> beam.MapTuple(lambda split, n: json.dumps({"split": split, "count": n}))
+        | "WriteCounts"
+        >> beam.io.WriteToText(
+            FileSystems.join(out_dir, _COUNTS_PREFIX), num_shards=1, shard_name_template=""
+        )
+    )
+    _ = (
+        results[FAILED_TAG]
+        | "FailJson" >> beam.Map(lambda row: json.dumps(row, sort_keys=True))
+        | "WriteFailures"
+        >> beam.io.WriteToText(
+            FileSystems.join(out_dir, FAILURES_FILE), num_shards=1, shard_name_template=""
+        )
+    )
+
+
+def _read_lines(path: str) -> list[str]:
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as handle:
+        return [line for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+
+
+def read_failures(out_dir: str) -> list[dict[str, str]]:
+    """Returns the dead-letter rows (``id``, ``path``, ``split``, ``reason``), sorted by id.
+
+    Args:
+        out_dir: The pipeline's output folder.
+
+    Returns:
+        One dict per failed video.
+    """
+    rows = [json.loads(line) for line in _read_lines(FileSystems.join(out_dir, FAILURES_FILE))]
+    return sorted(rows, key=lambda row: (row["split"], row["id"]))
+
+
+def default_pipeline_args(workers: int | None = None) -> list[str]:
+    """Returns the embedded default runner flags (a local multi-process DirectRunner).
+
+    Args:
+        workers: Worker processes; default: the number of CPU cores.
+
+    Returns:
+        ``["--runner=DirectRunner", "--direct_running_mode=multi_processing", ...]``.
+    """
+    workers = workers or os.cpu_count() or 1
+    return [
+        "--runner=DirectRunner",
+        "--direct_running_mode=multi_processing",
+        f"--direct_num_workers={workers}",
+    ]
+
+
+def _with_defaults(pipeline_args: Sequence[str] | None, workers: int | None) -> list[str]:
+    args = list(pipeline_args or [])
+    if any(arg == "--runner" or arg.startswith("--runner=") for arg in args):
+        return args  # The user chose a runner: pass their flags through unchanged.
+    return default_pipeline_args(workers) + args
+
+
+@contextlib.contextmanager
+def _importable_helpers() -> Iterator[None]:
+    """Lets local worker subprocesses import ``helpers`` even when it is not pip-installed."""
+    old = os.environ.get("PYTHONPATH")
+    parts = [str(config.ROOT)] + ([old] if old else [])
+    os.environ["PYTHONPATH"] = os.pathsep.join(parts)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def _check_policy(cfg: RecordConfig) -> None:
+    policy = getattr(cfg, "policy", None)
+    if policy == "group_shortest":
+        raise ValueError(
+            "policy 'group_shortest' cuts each clip to the shortest clip of its length group, so it "
+            "needs every clip's length before the first example is written (a global counting "
+            "pass). helpers.beam does not support it: use 'fixed', 'chunks' or 'none' on Beam, or "
+            "the local writer (helpers.writer) for group_shortest."
+        )
+
+
+def _clear_outputs(out_dir: str, splits: Sequence[str], compression: str | None) -> None:
+    """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
+    patterns = [shard_pattern(out_dir, split, compression=compression) for split in splits]
+    patterns += [FileSystems.join(out_dir, name) for name in (FAILURES_FILE, MANIFEST_FILE)]
+    stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
+    if stale:
+        FileSystems.delete(stale)
+
+
+def run_pipeline(
+    items: Sequence[VideoItem],
+    label_map: dict[str, int],
+    cfg: RecordConfig,
+    out_dir: str | os.PathLike[str],
+    *,
+    num_shards: int = 0,
+    compression: str | None = None,
+    pipeline_args: Sequence[str] | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Runs the conversion to completion and writes ``manifest.json``.
+
+    Args:
+        items: The videos (their ``split`` picks the output shards; None → ``"all"``).
+        label_map: Class name → index (usually ``sources.build_label_map(train_items)``).
+        cfg: The record config, the same one the local writer takes.
+        out_dir: Output folder (local or any Beam filesystem, e.g. ``gs://bucket/out``).
+        num_shards: Shards per split; 0 lets the runner choose.
+        compression: ``None`` or ``"gzip"``.
+        pipeline_args: Beam flags, passed through unchanged. Without ``--runner`` the default is
+            a multi-process DirectRunner (see :func:`default_pipeline_args`).
+        workers: Processes for the default DirectRunner.
+
+    Returns:
+        The manifest dict (also written to ``out_dir/manifest.json``).
+
+    Raises:
+        ValueError: For ``group_shortest``, no items, or a bad ``compression``.
+    """
+    _check_policy(cfg)
+    if not items:
+        raise ValueError("no items to convert")
+    if compression not in (None, "gzip"):
+        raise ValueError(f"compression must be None or 'gzip', got {compression!r}")
+    out = os.fspath(out_dir)
+    FileSystems.mkdirs(out) if not FileSystems.exists(out) else None
+    splits = sorted({_split_of(item) for item in items})
+    _clear_outputs(out, splits, compression)
+    args = _with_defaults(pipeline_args, workers)
+    with _importable_helpers(), beam.Pipeline(options=PipelineOptions(args)) as pipeline:
+        build_pipeline(
+            pipeline, items, label_map, cfg, out, num_shards=num_shards, compression=compression
+        )
+    counts_path = FileSystems.join(out, _COUNTS_PREFIX)
+    counts = {row["split"]: row["count"] for row in map(json.loads, _read_lines(counts_path))}
+    FileSystems.delete([counts_path])
+    failures = read_failures(out)
+    manifest: dict[str, Any] = {
+        "format": "tf.train.SequenceExample (MediaPipe MediaSequence keys)",
+        "writer": "helpers.beam",
+        "pipeline_args": args,
+        "splits": {},
+        "label_map": dict(label_map),
+        "config": dataclasses.asdict(cfg),
+        "compression": compression,
+        "failures_file": FAILURES_FILE,
+        "failures": failures,
+    }
+    for split in splits:
+        matched = FileSystems.match([shard_pattern(out, split, compression=compression)])
+        shards = sorted(os.path.basename(m.path) for m in matched[0].metadata_list)
+        manifest["splits"][split] = {
+            "num_videos": sum(_split_of(item) == split for item in items),
+            "num_examples": counts.get(split, 0),
+            "num_failed": sum(row["split"] == split for row in failures),
+            "shards": shards,
+        }
+    with FileSystems.create(FileSystems.join(out, MANIFEST_FILE)) as handle:
+        handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+    return manifest
