@@ -1,0 +1,348 @@
+"""Frames: decode a video file with OpenCV into RGB frames, resample fps, trim, resize, save JPEGs.
+
+A video file is a sequence of compressed pictures ("frames") shown at a fixed rate (fps).
+:func:`decode` opens the file, jumps (seeks) to the start time, reads frames until the end
+time, keeps the ones that fall on the target frame rate and returns them as one array::
+
+    clip = decode("v_SpinClockwise_g01_c01.avi", fps=10, size=96)
+    clip.frames.shape      # (T, H, W, 3) uint8, RGB
+    clip.timestamps        # when each kept frame is shown, in seconds from the file start
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "RESIZE_MODES",
+    "Clip",
+    "VideoDecodeError",
+    "VideoInfo",
+    "decode",
+    "decode_jpeg",
+    "encode_jpeg",
+    "probe",
+    "resize_frames",
+    "save_jpeg_folder",
+    "setup_mediapy",
+]
+
+RESIZE_MODES = ("short_side", "exact", "center_crop")
+_EPS = 1e-6
+Size = int | tuple[int, int] | None
+
+
+class VideoDecodeError(RuntimeError):
+    """A video cannot be decoded; ``str()`` is ``"<path>: <reason>"``."""
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+    def __reduce__(self):  # Keep the two-argument form picklable across processes.
+        return (type(self), (self.path, self.reason))
+
+
+@dataclass
+class VideoInfo:
+    """What the container says about a video (the header; decoding may find fewer frames)."""
+
+    path: str
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    duration: float
+
+
+@dataclass
+class Clip:
+    """Decoded frames plus where they came from.
+
+    Attributes:
+        frames: uint8 ``[T, H, W, 3]`` RGB.
+        timestamps: float64 ``[T]`` seconds from the start of the file (not of the trim).
+        fps: Output frame rate (the target fps, or the source fps if none was asked).
+        source_fps: The file's frame rate.
+        num_decoded: Frames actually read from the file (can be below the header count).
+        header_frame_count: The frame count the container claims.
+        path: The video file.
+    """
+
+    frames: np.ndarray
+    timestamps: np.ndarray
+    fps: float
+    source_fps: float
+    num_decoded: int
+    header_frame_count: int
+    path: str
+
+
+def _open(path: str | os.PathLike) -> tuple[cv2.VideoCapture, float, int]:
+    """Opens a file with clear errors; returns (capture, fps, header frame count)."""
+    p = Path(path)
+    if not p.exists():
+        raise VideoDecodeError(p, "file not found")
+    if p.is_dir():
+        raise VideoDecodeError(p, "is a folder, not a video file")
+    if p.stat().st_size == 0:
+        raise VideoDecodeError(p, "empty file (0 bytes)")
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        cap.release()
+        raise VideoDecodeError(p, "cannot open: not a video, unsupported codec, or truncated")
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    if not (0 < fps < 1000):  # Some broken headers report 0 or 90000 (a timescale).
+        fps = 25.0
+    return cap, float(fps), max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Reads a video's header: fps, frame count and size. Decodes nothing.
+
+    Args:
+        path: The video file.
+
+    Returns:
+        A :class:`VideoInfo`.
+
+    Raises:
+        VideoDecodeError: Missing, empty or unreadable file.
+    """
+    cap, fps, count = _open(path)
+    try:
+        w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    finally:
+        cap.release()
+    return VideoInfo(str(path), fps, count, w, h, count / fps)
+
+
+def _target_hw(h: int, w: int, size: Size, mode: str) -> tuple[int, int]:
+    if mode == "exact":
+        return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    if not isinstance(size, int):
+        raise ValueError(f"resize_mode={mode!r} needs an int size, got {size!r}")
+    scale = size / min(h, w)
+    return max(size, round(h * scale)), max(size, round(w * scale))
+
+
+def _resize_one(frame: np.ndarray, size: Size, mode: str) -> np.ndarray:
+    if size is None:
+        return frame
+    h, w = frame.shape[:2]
+    th, tw = _target_hw(h, w, size, mode)
+    if (th, tw) != (h, w):
+        interp = cv2.INTER_AREA if th * tw < h * w else cv2.INTER_LINEAR
+        frame = cv2.resize(frame, (tw, th), interpolation=interp)
+    if mode == "center_crop":
+        y, x = (th - size) // 2, (tw - size) // 2
+        frame = frame[y : y + size, x : x + size]
+    return frame
+
+
+def resize_frames(frames: np.ndarray, size: Size, mode: str = "short_side") -> np.ndarray:
+    """Resizes ``[T, H, W, C]`` (or one ``[H, W, C]``) frames.
+
+    Args:
+        frames: uint8 frames.
+        size: None (no change); an int (short side, or the square side for ``center_crop``);
+            ``(height, width)`` for ``exact``.
+        mode: ``"short_side"`` keeps the aspect ratio so the short side equals ``size``;
+            ``"exact"`` stretches to ``size``; ``"center_crop"`` covers the short side then
+            crops the middle ``size x size``.
+
+    Returns:
+        The resized frames, same rank as the input.
+
+    Raises:
+        ValueError: Unknown mode or a size that does not fit the mode.
+    """
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {mode!r}")
+    if size is None:
+        return frames
+    if frames.ndim == 3:
+        return _resize_one(frames, size, mode)
+    return np.stack([_resize_one(f, size, mode) for f in frames])
+
+
+def decode(
+    path: str | os.PathLike,
+    *,
+    fps: float | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    size: Size = None,
+    resize_mode: str = "short_side",
+    max_frames: int | None = None,
+) -> Clip:
+    """Decodes a video into RGB frames.
+
+    Frame ``i`` of the file is shown at ``i / source_fps`` seconds. With ``fps`` the output
+    samples the times ``start, start + 1/fps, ...`` and keeps, for each, the frame on screen at
+    that moment: 30 -> 10 fps keeps every 3rd frame, 29.97 -> 25 drops about one in six.
+
+    Args:
+        path: The video file.
+        fps: Target frame rate; None keeps every frame.
+        start: Seconds; the decoder seeks here instead of reading from the beginning.
+        end: Seconds (exclusive); reading stops here.
+        size: See :func:`resize_frames`.
+        resize_mode: See :func:`resize_frames`.
+        max_frames: Stop after this many output frames.
+
+    Returns:
+        A :class:`Clip`.
+
+    Raises:
+        VideoDecodeError: Missing, empty, unreadable file, or no decodable frame in range.
+        ValueError: Bad arguments.
+    """
+    if resize_mode not in RESIZE_MODES:
+        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}")
+    if fps is not None and fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    cap, src_fps, count = _open(path)
+    frames, stamps, decoded = [], [], 0
+    t0 = max(start or 0.0, 0.0)
+    first = math.ceil(t0 * src_fps - _EPS)
+    try:
+        if first > 0:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, first)
+            pos = int(cap.get(cv2.CAP_PROP_POS_FRAMES))
+            first = pos if pos >= 0 else first
+        index, k = first, 0
+        while max_frames is None or len(frames) < max_frames:
+            t = index / src_fps
+            if end is not None and t >= end - _EPS:
+                break
+            if not cap.grab():
+                break
+            decoded += 1
+            # How many output sample times fall while this frame is on screen?
+            t_next = (index + 1) / src_fps
+            repeat = 1 if fps is None else 0
+            if fps is not None:
+                while t0 + k / fps < t_next - _EPS:
+                    repeat, k = repeat + 1, k + 1
+            if repeat:
+                ok, bgr = cap.retrieve()
+                if not ok or bgr is None:
+                    break
+                rgb = _resize_one(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), size, resize_mode)
+                for _ in range(repeat):
+                    frames.append(rgb)
+                    stamps.append(t)
+            index += 1
+    finally:
+        cap.release()
+    if max_frames is not None:
+        frames, stamps = frames[:max_frames], stamps[:max_frames]
+    if not frames:
+        where = "" if start is None and end is None else f" in [{start}, {end}] s"
+        raise VideoDecodeError(path, f"no decodable frames{where} (header claims {count})")
+    return Clip(
+        frames=np.stack(frames),
+        timestamps=np.asarray(stamps, dtype=np.float64),
+        fps=float(fps) if fps is not None else src_fps,
+        source_fps=src_fps,
+        num_decoded=decoded,
+        header_frame_count=count,
+        path=str(path),
+    )
+
+
+def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90) -> bytes:
+    """Encodes one RGB uint8 frame as JPEG bytes (deterministic for the same input).
+
+    Args:
+        frame_rgb: ``[H, W, 3]`` uint8 RGB.
+        quality: JPEG quality 1-100.
+
+    Returns:
+        The JPEG file contents.
+
+    Raises:
+        ValueError: OpenCV refused the frame.
+    """
+    bgr = cv2.cvtColor(np.ascontiguousarray(frame_rgb), cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise ValueError(f"cannot JPEG-encode a frame of shape {frame_rgb.shape}")
+    return buf.tobytes()
+
+
+def decode_jpeg(data: bytes) -> np.ndarray:
+    """Decodes JPEG bytes into an RGB uint8 ``[H, W, 3]`` array.
+
+    Raises:
+        ValueError: The bytes are not a decodable image.
+    """
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError("not a decodable JPEG")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def save_jpeg_folder(clip: Clip, out_dir: str | os.PathLike, quality: int = 90) -> Path:
+    """Writes ``frame_00000.jpg, ...`` plus ``index.json`` (timestamps, fps, counts).
+
+    The folder is built under a temporary name next to ``out_dir`` and renamed at the end, so a
+    crash never leaves a half-written ``out_dir``. An existing ``out_dir`` is replaced.
+
+    Args:
+        clip: From :func:`decode`.
+        out_dir: The folder to create.
+        quality: JPEG quality.
+
+    Returns:
+        ``out_dir`` as a Path.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
+    try:
+        names = []
+        for i, frame in enumerate(clip.frames):
+            name = f"frame_{i:05d}.jpg"
+            (tmp / name).write_bytes(encode_jpeg(frame, quality))
+            names.append(name)
+        index = {
+            "source": clip.path,
+            "num_frames": len(names),
+            "height": int(clip.frames.shape[1]),
+            "width": int(clip.frames.shape[2]),
+            "fps": clip.fps,
+            "source_fps": clip.source_fps,
+            "num_decoded": clip.num_decoded,
+            "header_frame_count": clip.header_frame_count,
+            "quality": quality,
+            "frames": names,
+            "timestamps": [round(float(t), 6) for t in clip.timestamps],
+        }
+        (tmp / "index.json").write_text(json.dumps(index, indent=1))
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def setup_mediapy() -> None:
+    """Points mediapy at imageio-ffmpeg's bundled ffmpeg binary (no system ffmpeg needed)."""
+    import imageio_ffmpeg
+    import mediapy
+
+    mediapy.set_ffmpeg(imageio_ffmpeg.get_ffmpeg_exe())
