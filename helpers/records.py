@@ -1,0 +1,437 @@
+"""The SequenceExample record format: one clip per example, JPEG frames, MediaPipe key names.
+
+A record holds one clip. Facts about the whole clip live in the *context*; per-frame data lives in
+*feature lists*, one entry per frame::
+
+    context                                   feature_lists
+    example/id          b"v_Spin_g01_c01"     image/encoded    [jpeg, jpeg, ...]   (T entries)
+    clip/label/index    [3]                   image/timestamp  [0, 40000, ...]     (µs, T entries)
+    image/height ...    [64]
+
+The key names are MediaPipe MediaSequence's (plus DMVR's ``clip/label/text``), so MediaPipe's
+``media_sequence`` getters and DMVR's default readers read our records too. Reference the keys
+through the constants below, never as string literals.
+
+``item_to_examples`` is the single implementation that turns a source video into serialized
+examples: the local writer (``helpers.writer``) and the Beam pipeline both call it, so they write
+identical bytes. ``parse_example`` reads them back inside ``tf.data``; ``inspect_record`` shows one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from helpers import frames as frames_lib
+from helpers import sources, truncation
+from helpers.sources import VideoItem
+
+__all__ = [
+    "CLIP_DATA_PATH_KEY",
+    "CLIP_END_TIMESTAMP_KEY",
+    "CLIP_LABEL_INDEX_KEY",
+    "CLIP_LABEL_STRING_KEY",
+    "CLIP_LABEL_TEXT_KEY",
+    "CLIP_MEDIA_ID_KEY",
+    "CLIP_NUM_FRAMES_KEY",
+    "CLIP_START_TIMESTAMP_KEY",
+    "EXAMPLE_ID_KEY",
+    "IMAGE_ENCODED_KEY",
+    "IMAGE_FORMAT_KEY",
+    "IMAGE_FRAME_RATE_KEY",
+    "IMAGE_HEIGHT_KEY",
+    "IMAGE_TIMESTAMP_KEY",
+    "IMAGE_WIDTH_KEY",
+    "RecordConfig",
+    "clip_to_example",
+    "count_frames",
+    "decode_frames",
+    "inspect_record",
+    "item_to_examples",
+    "item_to_examples_with_stats",
+    "iter_records",
+    "parse_example",
+]
+
+# Context keys (MediaPipe MediaSequence names).
+EXAMPLE_ID_KEY = "example/id"
+CLIP_MEDIA_ID_KEY = "clip/media_id"
+CLIP_DATA_PATH_KEY = "clip/data_path"
+CLIP_START_TIMESTAMP_KEY = "clip/start/timestamp"  # int64 microseconds
+CLIP_END_TIMESTAMP_KEY = "clip/end/timestamp"  # int64 microseconds (last frame + one frame period)
+CLIP_LABEL_INDEX_KEY = "clip/label/index"
+CLIP_LABEL_STRING_KEY = "clip/label/string"
+CLIP_LABEL_TEXT_KEY = "clip/label/text"  # DMVR's name for the class name; same value
+CLIP_NUM_FRAMES_KEY = "clip/frames"
+IMAGE_FORMAT_KEY = "image/format"
+IMAGE_HEIGHT_KEY = "image/height"
+IMAGE_WIDTH_KEY = "image/width"
+IMAGE_FRAME_RATE_KEY = "image/frame_rate"
+# Feature-list keys: one entry per frame.
+IMAGE_ENCODED_KEY = "image/encoded"
+IMAGE_TIMESTAMP_KEY = "image/timestamp"  # int64 microseconds from the start of the source file
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordConfig:
+    """How clips become records: decoding, JPEG quality and the truncation policy.
+
+    Attributes:
+        fps: Resample to this frame rate; None keeps the source rate.
+        size: None keeps the source size; an int is the short side (or the square for
+            ``"center_crop"``); ``(height, width)`` with ``"exact"``.
+        resize_mode: ``"short_side"``, ``"exact"`` or ``"center_crop"`` (see ``helpers.frames``).
+        quality: JPEG quality, 1-100.
+        policy: One of ``helpers.truncation.POLICIES``.
+        num_frames: Frames per example for ``"fixed"``.
+        short_policy: ``"drop"``, ``"loop"`` or ``"repeat_last"`` for clips shorter than
+            ``num_frames``.
+        chunk_length: Window length for ``"chunks"``; defaults to ``num_frames``.
+        group_size: Group size (usually the batch size) for ``"group_shortest"``.
+        max_frames: Stop decoding after this many frames (None: no limit).
+    """
+
+    fps: float | None = None
+    size: int | tuple[int, int] | None = None
+    resize_mode: str = "short_side"
+    quality: int = 90
+    policy: str = "none"
+    num_frames: int | None = None
+    short_policy: str = "drop"
+    chunk_length: int | None = None
+    group_size: int = 8
+    max_frames: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.size, list):
+            object.__setattr__(self, "size", tuple(self.size))
+        if self.policy == "chunks" and self.chunk_length is None:
+            object.__setattr__(self, "chunk_length", self.num_frames)
+        if not 1 <= self.quality <= 100:
+            raise ValueError(f"quality must be in 1..100, got {self.quality}")
+        # Raises a clear ValueError for a bad policy or a missing length parameter.
+        truncation.policy_indices(
+            0,
+            self.policy,
+            num_frames=self.num_frames,
+            short_policy=self.short_policy,
+            chunk_length=self.chunk_length,
+            truncate_to=0 if self.policy == "group_shortest" else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the settings as a JSON-ready dict (for the manifest)."""
+        out = dataclasses.asdict(self)
+        if isinstance(self.size, tuple):
+            out["size"] = list(self.size)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RecordConfig:
+        """Builds a config from ``to_dict`` output (for example a manifest's ``config``)."""
+        return cls(**dict(data))
+
+
+def _bytes(values: list[bytes]) -> tf.train.Feature:
+    return tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
+
+
+def _ints(values: list[int]) -> tf.train.Feature:
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+
+
+def _floats(values: list[float]) -> tf.train.Feature:
+    return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+
+
+def clip_to_example(
+    clip: frames_lib.Clip,
+    item: VideoItem,
+    label_index: int | None,
+    *,
+    quality: int = 90,
+    example_id: str | None = None,
+) -> tf.train.SequenceExample:
+    """Builds the SequenceExample of one clip (frames are JPEG-encoded here).
+
+    Args:
+        clip: Decoded frames ``[T, H, W, 3]`` RGB uint8 with their timestamps (seconds).
+        item: The source video (its id becomes ``clip/media_id``, its path ``clip/data_path``).
+        label_index: The class index, or None for an unlabeled clip (no label keys are written).
+        quality: JPEG quality, 1-100.
+        example_id: ``example/id``; defaults to ``item.id`` (chunks pass ``f"{item.id}_c003"``).
+
+    Returns:
+        The example; serialize with ``SerializeToString(deterministic=True)``.
+
+    Raises:
+        ValueError: If the clip has no frames or is not ``[T, H, W, 3]``.
+    """
+    frames = np.asarray(clip.frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
+        raise ValueError(f"{item.path}: expected frames [T>0, H, W, 3], got {frames.shape}")
+    micros = np.round(np.asarray(clip.timestamps, dtype=np.float64) * 1e6).astype(np.int64)
+    period = round(1e6 / clip.fps) if clip.fps and clip.fps > 0 else 0
+    context: dict[str, tf.train.Feature] = {
+        EXAMPLE_ID_KEY: _bytes([(example_id or item.id).encode()]),
+        CLIP_MEDIA_ID_KEY: _bytes([item.id.encode()]),
+        CLIP_DATA_PATH_KEY: _bytes([str(item.path).encode()]),
+        CLIP_START_TIMESTAMP_KEY: _ints([int(micros.min())]),
+        CLIP_END_TIMESTAMP_KEY: _ints([int(micros.max()) + period]),
+        CLIP_NUM_FRAMES_KEY: _ints([len(frames)]),
+        IMAGE_FORMAT_KEY: _bytes([b"JPEG"]),
+        IMAGE_HEIGHT_KEY: _ints([int(frames.shape[1])]),
+        IMAGE_WIDTH_KEY: _ints([int(frames.shape[2])]),
+        IMAGE_FRAME_RATE_KEY: _floats([float(clip.fps)]),
+    }
+    if label_index is not None:
+        context[CLIP_LABEL_INDEX_KEY] = _ints([int(label_index)])
+        name = (item.label or "").encode()
+        context[CLIP_LABEL_STRING_KEY] = _bytes([name])
+        context[CLIP_LABEL_TEXT_KEY] = _bytes([name])
+    encoded = [_bytes([frames_lib.encode_jpeg(f, quality=quality)]) for f in frames]
+    stamps = [_ints([int(t)]) for t in micros]
+    return tf.train.SequenceExample(
+        context=tf.train.Features(feature=context),
+        feature_lists=tf.train.FeatureLists(
+            feature_list={
+                IMAGE_ENCODED_KEY: tf.train.FeatureList(feature=encoded),
+                IMAGE_TIMESTAMP_KEY: tf.train.FeatureList(feature=stamps),
+            }
+        ),
+    )
+
+
+def item_to_examples_with_stats(
+    item: VideoItem,
+    label_map: Mapping[str, int],
+    cfg: RecordConfig,
+    *,
+    truncate_to: int | None = None,
+) -> tuple[list[bytes], dict[str, Any]]:
+    """Like ``item_to_examples``, and also returns what happened (for the writer's report).
+
+    Args:
+        item: The source video.
+        label_map: Class name -> index (from the training split).
+        cfg: Decoding, quality and truncation settings.
+        truncate_to: Per-clip length for ``"group_shortest"`` (from the counting pass).
+
+    Returns:
+        ``(examples, stats)`` with stats keys ``decoded_frames``, ``written_frames``,
+        ``num_examples``, ``height`` and ``width``.
+
+    Raises:
+        VideoDecodeError: If the video cannot be decoded (from ``helpers.frames.decode``).
+        KeyError: If the item's label is not in ``label_map`` (from ``helpers.sources``).
+    """
+    index = None if item.label is None else sources.label_index(label_map, item)
+    clip = frames_lib.decode(
+        item.path,
+        fps=cfg.fps,
+        start=item.start,
+        end=item.end,
+        size=cfg.size,
+        resize_mode=cfg.resize_mode,
+        max_frames=cfg.max_frames,
+    )
+    windows = truncation.policy_indices(
+        len(clip.frames),
+        cfg.policy,
+        num_frames=cfg.num_frames,
+        short_policy=cfg.short_policy,
+        chunk_length=cfg.chunk_length,
+        truncate_to=truncate_to,
+    )
+    examples = []
+    for k, idx in enumerate(windows):
+        part = dataclasses.replace(clip, frames=clip.frames[idx], timestamps=clip.timestamps[idx])
+        eid = f"{item.id}_c{k:03d}" if cfg.policy == "chunks" else item.id
+        proto = clip_to_example(part, item, index, quality=cfg.quality, example_id=eid)
+        examples.append(proto.SerializeToString(deterministic=True))
+    stats = {
+        "decoded_frames": len(clip.frames),
+        "written_frames": int(sum(len(w) for w in windows)),
+        "num_examples": len(examples),
+        "height": int(clip.frames.shape[1]),
+        "width": int(clip.frames.shape[2]),
+    }
+    return examples, stats
+
+
+def item_to_examples(
+    item: VideoItem,
+    label_map: Mapping[str, int],
+    cfg: RecordConfig,
+    *,
+    truncate_to: int | None = None,
+) -> list[bytes]:
+    """Decodes one source video and returns its serialized SequenceExamples.
+
+    The one implementation shared by the local writer and Beam: decode with ``helpers.frames``,
+    apply the truncation policy, JPEG-encode, serialize deterministically.
+
+    Args:
+        item: The source video.
+        label_map: Class name -> index (from the training split).
+        cfg: Decoding, quality and truncation settings.
+        truncate_to: Per-clip length for ``"group_shortest"`` (from the counting pass).
+
+    Returns:
+        Zero or more serialized examples (zero when ``"fixed"`` + ``"drop"`` meets a short clip, or
+        a clip is shorter than one chunk); one per chunk for ``"chunks"``.
+
+    Raises:
+        VideoDecodeError: If the video cannot be decoded.
+        KeyError: If the item's label is not in ``label_map``.
+    """
+    return item_to_examples_with_stats(item, label_map, cfg, truncate_to=truncate_to)[0]
+
+
+def count_frames(item: VideoItem, cfg: RecordConfig) -> int:
+    """Returns how many frames ``item_to_examples`` would decode (the group-shortest counting pass).
+
+    Args:
+        item: The source video.
+        cfg: The settings that will be used to write it (fps and max_frames matter).
+
+    Returns:
+        The decoded frame count (headers can lie, so this decodes).
+
+    Raises:
+        VideoDecodeError: If the video cannot be decoded.
+    """
+    clip = frames_lib.decode(
+        item.path, fps=cfg.fps, start=item.start, end=item.end, max_frames=cfg.max_frames
+    )
+    return len(clip.frames)
+
+
+_CONTEXT_SPEC = {
+    EXAMPLE_ID_KEY: tf.io.FixedLenFeature([], tf.string),
+    CLIP_MEDIA_ID_KEY: tf.io.FixedLenFeature([], tf.string, default_value=""),
+    CLIP_DATA_PATH_KEY: tf.io.FixedLenFeature([], tf.string, default_value=""),
+    CLIP_START_TIMESTAMP_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=0),
+    CLIP_END_TIMESTAMP_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=0),
+    CLIP_LABEL_INDEX_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=-1),
+    CLIP_LABEL_STRING_KEY: tf.io.FixedLenFeature([], tf.string, default_value=""),
+    CLIP_NUM_FRAMES_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=0),
+    IMAGE_FORMAT_KEY: tf.io.FixedLenFeature([], tf.string, default_value="JPEG"),
+    IMAGE_HEIGHT_KEY: tf.io.FixedLenFeature([], tf.int64),
+    IMAGE_WIDTH_KEY: tf.io.FixedLenFeature([], tf.int64),
+    IMAGE_FRAME_RATE_KEY: tf.io.FixedLenFeature([], tf.float32, default_value=0.0),
+}
+_SEQUENCE_SPEC = {
+    IMAGE_ENCODED_KEY: tf.io.FixedLenSequenceFeature([], tf.string),
+    IMAGE_TIMESTAMP_KEY: tf.io.FixedLenSequenceFeature([], tf.int64),
+}
+_NAMES = {
+    EXAMPLE_ID_KEY: "id",
+    CLIP_MEDIA_ID_KEY: "media_id",
+    CLIP_DATA_PATH_KEY: "data_path",
+    CLIP_START_TIMESTAMP_KEY: "start_timestamp",
+    CLIP_END_TIMESTAMP_KEY: "end_timestamp",
+    CLIP_LABEL_INDEX_KEY: "label",
+    CLIP_LABEL_STRING_KEY: "label_string",
+    CLIP_NUM_FRAMES_KEY: "num_frames",
+    IMAGE_FORMAT_KEY: "format",
+    IMAGE_HEIGHT_KEY: "height",
+    IMAGE_WIDTH_KEY: "width",
+    IMAGE_FRAME_RATE_KEY: "frame_rate",
+    IMAGE_ENCODED_KEY: "frames",
+    IMAGE_TIMESTAMP_KEY: "timestamps",
+}
+
+
+def parse_example(serialized: tf.Tensor | bytes) -> dict[str, tf.Tensor]:
+    """Parses one serialized record; works eagerly and inside ``tf.data.Dataset.map``.
+
+    Args:
+        serialized: A scalar string tensor (or bytes) holding one SequenceExample.
+
+    Returns:
+        Scalars ``id``, ``media_id``, ``data_path``, ``label`` (-1 if unlabeled), ``label_string``,
+        ``start_timestamp``, ``end_timestamp`` (µs), ``num_frames``, ``format``, ``height``,
+        ``width``, ``frame_rate``; and per frame ``frames`` (``[T]`` JPEG strings, still encoded)
+        and ``timestamps`` (``[T]`` int64 µs). Decode frames with ``decode_frames``.
+    """
+    context, sequence = tf.io.parse_single_sequence_example(
+        serialized, context_features=_CONTEXT_SPEC, sequence_features=_SEQUENCE_SPEC
+    )
+    return {_NAMES[k]: v for k, v in {**context, **sequence}.items()}
+
+
+def decode_frames(encoded: tf.Tensor) -> tf.Tensor:
+    """Decodes ``[T]`` JPEG strings to ``[T, H, W, 3]`` uint8 (all frames share one size)."""
+    return tf.map_fn(
+        lambda x: tf.io.decode_jpeg(x, channels=3),
+        encoded,
+        fn_output_signature=tf.TensorSpec([None, None, 3], tf.uint8),
+    )
+
+
+def iter_records(path: str | Path) -> Iterator[bytes]:
+    """Yields the serialized records of one TFRecord file (``.gz`` suffix = GZIP)."""
+    compression = "GZIP" if str(path).endswith(".gz") else ""
+    for record in tf.data.TFRecordDataset(str(path), compression_type=compression):
+        yield record.numpy()
+
+
+def inspect_record(
+    source: str | Path | bytes, *, index: int = 0, show: bool = True
+) -> dict[str, Any]:
+    """Prints one record's context, frame count and shapes, and shows its first frame.
+
+    Args:
+        source: A TFRecord file (the ``index``-th record is read) or one serialized example.
+        index: Which record of the file.
+        show: Draw the first decoded frame with matplotlib.
+
+    Returns:
+        The parsed fields as numpy values, plus ``first_frame`` (decoded ``[H, W, 3]``).
+
+    Raises:
+        IndexError: If the file has fewer than ``index + 1`` records.
+    """
+    if isinstance(source, bytes):
+        serialized = source
+    else:
+        records = iter_records(source)
+        for _ in range(index):
+            next(records, None)
+        serialized = next(records, None)
+        if serialized is None:
+            raise IndexError(f"{source}: has no record at index {index}")
+    parsed = {k: v.numpy() for k, v in parse_example(serialized).items()}
+    print(f"record: {len(serialized):,} bytes")
+    print("context:")
+    for key, name in _NAMES.items():
+        if key in _CONTEXT_SPEC:
+            print(f"  {key:22s} {parsed[name]!r}")
+    print("feature_lists:")
+    print(
+        f"  {IMAGE_ENCODED_KEY:22s} {len(parsed['frames'])} JPEGs, "
+        f"{sum(len(b) for b in parsed['frames']):,} bytes"
+    )
+    print(
+        f"  {IMAGE_TIMESTAMP_KEY:22s} {parsed['timestamps'][:6].tolist()}"
+        f"{' ...' if len(parsed['timestamps']) > 6 else ''}"
+    )
+    first = frames_lib.decode_jpeg(parsed["frames"][0]) if len(parsed["frames"]) else None
+    if first is not None:
+        print(f"decoded frame 0: shape {first.shape}, dtype {first.dtype}")
+        if show:
+            import matplotlib.pyplot as plt
+
+            plt.figure(figsize=(3, 3))
+            plt.imshow(first)
+            plt.title(parsed["id"].decode())
+            plt.axis("off")
+            plt.show()
+    parsed["first_frame"] = first
+    return parsed
