@@ -18,9 +18,7 @@ pipeline runs on the DirectRunner in ``multi_processing`` mode with ``--workers`
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import dataclasses
 import json
 import os
 import sys
@@ -43,6 +41,7 @@ __all__ = [
     "FAILURES_FILE",
     "MANIFEST_FILE",
     "SHARD_TEMPLATE",
+    "CountFramesDoFn",
     "VideoToExamplesDoFn",
     "build_pipeline",
     "default_pipeline_args",
@@ -53,7 +52,7 @@ __all__ = [
 ]
 
 FAILED_TAG = "failed"
-"""Tag of the dead-letter output: one ``{"id", "path", "reason", "split"}`` dict per failed video."""
+"""Tag of the dead-letter output: one ``{"id", "path", "reason", "split"}`` dict per failure."""
 FAILURES_FILE = "failures.jsonl"
 MANIFEST_FILE = "manifest.json"
 SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
@@ -82,66 +81,104 @@ def _split_of(item: VideoItem) -> str:
     return item.split or _NO_SPLIT
 
 
-class VideoToExamplesDoFn(beam.DoFn):
-    """Decodes one video and emits ``(split, serialized SequenceExample)`` per clip.
+def _failure(item: VideoItem, err: Exception) -> beam.pvalue.TaggedOutput:
+    """Wraps an exception as a dead-letter row (``VideoDecodeError`` gives its own reason)."""
+    reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
+    row = {"id": item.id, "path": item.path, "split": _split_of(item), "reason": str(reason)}
+    return beam.pvalue.TaggedOutput(FAILED_TAG, row)
 
-    Failures (any exception from decode or encode) go to the ``FAILED_TAG`` output as a dict
-    with the item's id, path, split and a reason, so nothing is lost silently.
+
+class _RecordsDoFn(beam.DoFn):
+    """Base: imports ``helpers.records`` (TensorFlow, OpenCV) once per worker in ``setup()``."""
+
+    def __init__(self, cfg: RecordConfig) -> None:
+        super().__init__()
+        self._cfg = cfg
+        self._records: Any = None
+        self._failed = beam.metrics.Metrics.counter("video", "clips_failed")
+
+    def setup(self) -> None:
+        """Imports the heavy modules on the worker, not at pipeline-construction time."""
+        from helpers import records
+
+        self._records = records
+
+
+class CountFramesDoFn(_RecordsDoFn):
+    """The ``group_shortest`` counting pass: emits ``(split, (item, decoded frame count))``."""
+
+    def process(self, item: VideoItem) -> Iterator[Any]:
+        """Counts one item's frames with ``records.count_frames``.
+
+        Args:
+            item: The video to count.
+
+        Yields:
+            ``(split, (item, length))``, or a tagged failure dict.
+        """
+        try:
+            length = self._records.count_frames(item, self._cfg)
+        except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
+            self._failed.inc()
+            yield _failure(item, err)
+            return
+        yield _split_of(item), (item, length)
+
+
+class VideoToExamplesDoFn(_RecordsDoFn):
+    """Decodes one video and emits ``(split, serialized SequenceExample)`` per example.
+
+    It calls ``helpers.records.item_to_examples``, the same function as the local writer, so the
+    bytes are identical. Any exception goes to the ``FAILED_TAG`` output as a dict with the item's
+    id, path, split and a reason: nothing is lost silently.
     """
 
-    def __init__(
-        self,
-        label_map: dict[str, int],
-        cfg: RecordConfig,
-        truncate_to: dict[str, int] | None = None,
-    ) -> None:
+    def __init__(self, label_map: dict[str, int], cfg: RecordConfig) -> None:
         """Stores the (small, picklable) arguments sent to every worker.
 
         Args:
             label_map: Class name → index, shared by every split.
             cfg: The record config (the same object the local writer takes).
-            truncate_to: Optional frame count per split, passed to ``item_to_examples``.
         """
-        super().__init__()
+        super().__init__(cfg)
         self._label_map = dict(label_map)
-        self._cfg = cfg
-        self._truncate_to = dict(truncate_to or {})
-        self._records: Any = None
         self._clips = beam.metrics.Metrics.counter("video", "clips_ok")
         self._examples = beam.metrics.Metrics.counter("video", "examples")
-        self._failed = beam.metrics.Metrics.counter("video", "clips_failed")
 
-    def setup(self) -> None:
-        """Imports TensorFlow/OpenCV once per worker, not at pipeline-construction time."""
-        from helpers import records
-
-        self._records = records
-
-    def process(self, item: VideoItem) -> Iterator[Any]:
+    def process(
+        self, item: VideoItem, targets: dict[str, int] | None = None
+    ) -> Iterator[Any]:
         """Converts one item.
 
         Args:
             item: The video to convert.
+            targets: ``group_shortest`` only: item id → frame count (a side input).
 
         Yields:
             ``(split, bytes)`` for each example, or a tagged failure dict.
         """
-        split = _split_of(item)
+        truncate_to = None if targets is None else targets[item.id]
         try:
             examples = self._records.item_to_examples(
-                item, self._label_map, self._cfg, truncate_to=self._truncate_to.get(split)
+                item, self._label_map, self._cfg, truncate_to=truncate_to
             )
         except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
             self._failed.inc()
-            reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
-            yield beam.pvalue.TaggedOutput(
-                FAILED_TAG, {"id": item.id, "path": item.path, "split": split, "reason": reason}
-            )
+            yield _failure(item, err)
             return
         self._clips.inc()
         self._examples.inc(len(examples))
         for serialized in examples:
-            yield split, serialized
+            yield _split_of(item), serialized
+
+
+def _group_targets(split_and_lengths: tuple[str, Any], group_size: int) -> list[tuple[str, int]]:
+    """Runs ``truncation.group_shortest_targets`` over one split's ``(item, length)`` pairs."""
+    from helpers import truncation
+
+    _, pairs = split_and_lengths
+    lengths = {item.id: length for item, length in pairs}
+    return list(truncation.group_shortest_targets(lengths, group_size).items())
 
 
 def build_pipeline(
@@ -153,9 +190,12 @@ def build_pipeline(
     *,
     num_shards: int = 0,
     compression: str | None = None,
-    truncate_to: dict[str, int] | None = None,
 ) -> None:
     """Adds the conversion to ``pipeline``: Create → DoFn → shards per split + dead letters.
+
+    With ``policy="group_shortest"`` a counting stage runs first: it decodes every clip to count
+    its frames, groups the lengths per split, and hands each clip's target length to the
+    conversion as a side input (the same grouping as the local writer).
 
     Args:
         pipeline: The Beam pipeline to extend.
@@ -165,18 +205,35 @@ def build_pipeline(
         out_dir: Output folder (any Beam filesystem).
         num_shards: Shards per split; 0 lets the runner choose.
         compression: ``None`` or ``"gzip"``.
-        truncate_to: Optional frame count per split (for ``group_shortest``).
     """
     splits = sorted({_split_of(item) for item in items})
-    compression_type = CompressionTypes.GZIP if compression == "gzip" else CompressionTypes.UNCOMPRESSED
-    suffix = _SUFFIX + (".gz" if compression == "gzip" else "")
-    results = (
-        pipeline
-        | "Items" >> beam.Create(list(items), reshuffle=True)
-        | "Convert" >> beam.ParDo(VideoToExamplesDoFn(label_map, cfg, truncate_to)).with_outputs(
+    gzip = compression == "gzip"
+    suffix = _SUFFIX + (".gz" if gzip else "")
+    videos = pipeline | "Items" >> beam.Create(list(items), reshuffle=True)
+    convert = VideoToExamplesDoFn(label_map, cfg)
+    if cfg.policy == "group_shortest":
+        counted = videos | "CountFrames" >> beam.ParDo(CountFramesDoFn(cfg)).with_outputs(
+            FAILED_TAG, main="lengths"
+        )
+        targets = (
+            counted.lengths
+            | "LengthsBySplit" >> beam.GroupByKey()
+            | "GroupShortest" >> beam.FlatMap(_group_targets, cfg.group_size)
+        )
+        results = (
+            counted.lengths
+            | "CountedItems" >> beam.Map(lambda kv: kv[1][0])
+            | "Convert"
+            >> beam.ParDo(convert, targets=beam.pvalue.AsDict(targets)).with_outputs(
+                FAILED_TAG, main="examples"
+            )
+        )
+        failed = (counted[FAILED_TAG], results[FAILED_TAG]) | "AllFailures" >> beam.Flatten()
+    else:
+        results = videos | "Convert" >> beam.ParDo(convert).with_outputs(
             FAILED_TAG, main="examples"
         )
-    )
+        failed = results[FAILED_TAG]
     good = results.examples
     by_split = good | "BySplit" >> beam.Partition(lambda kv, _n: splits.index(kv[0]), len(splits))
     for index, split in enumerate(splits):
@@ -189,7 +246,7 @@ def build_pipeline(
                 file_name_suffix=suffix,
                 num_shards=num_shards,
                 shard_name_template=SHARD_TEMPLATE,
-                compression_type=compression_type,
+                compression_type=CompressionTypes.GZIP if gzip else CompressionTypes.UNCOMPRESSED,
             )
         )
     _ = (
@@ -203,7 +260,7 @@ def build_pipeline(
         )
     )
     _ = (
-        results[FAILED_TAG]
+        failed
         | "FailJson" >> beam.Map(lambda row: json.dumps(row, sort_keys=True))
         | "WriteFailures"
         >> beam.io.WriteToText(
@@ -271,17 +328,6 @@ def _importable_helpers() -> Iterator[None]:
             os.environ["PYTHONPATH"] = old
 
 
-def _check_policy(cfg: RecordConfig) -> None:
-    policy = getattr(cfg, "policy", None)
-    if policy == "group_shortest":
-        raise ValueError(
-            "policy 'group_shortest' cuts each clip to the shortest clip of its length group, so it "
-            "needs every clip's length before the first example is written (a global counting "
-            "pass). helpers.beam does not support it: use 'fixed', 'chunks' or 'none' on Beam, or "
-            "the local writer (helpers.writer) for group_shortest."
-        )
-
-
 def _clear_outputs(out_dir: str, splits: Sequence[str], compression: str | None) -> None:
     """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
     patterns = [shard_pattern(out_dir, split, compression=compression) for split in splits]
@@ -319,9 +365,8 @@ def run_pipeline(
         The manifest dict (also written to ``out_dir/manifest.json``).
 
     Raises:
-        ValueError: For ``group_shortest``, no items, or a bad ``compression``.
+        ValueError: For no items or a bad ``compression``.
     """
-    _check_policy(cfg)
     if not items:
         raise ValueError("no items to convert")
     if compression not in (None, "gzip"):
@@ -345,7 +390,7 @@ def run_pipeline(
         "pipeline_args": args,
         "splits": {},
         "label_map": dict(label_map),
-        "config": dataclasses.asdict(cfg),
+        "config": cfg.to_dict(),
         "compression": compression,
         "failures_file": FAILURES_FILE,
         "failures": failures,
@@ -362,3 +407,21 @@ def run_pipeline(
     with FileSystems.create(FileSystems.join(out, MANIFEST_FILE)) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
     return manifest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point (``python -m helpers.beam --help``); see ``helpers.beam_cli``.
+
+    Args:
+        argv: Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns:
+        0 when every video converted, 1 when some went to the failure file.
+    """
+    from helpers import beam_cli
+
+    return beam_cli.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
