@@ -1,0 +1,134 @@
+"""Finding and checking TFRecord files for the reader, with errors that name the bad file.
+
+TensorFlow's own error for a cut-off file is ``DataLossError: truncated record at 1016``: it
+does not say which of a thousand shards is broken. :func:`check_record_file` does::
+
+    from helpers import shard_check
+    paths = shard_check.list_files("data/records/train-*.tfrecord.gz")
+    for path in paths:
+        shard_check.check_record_file(path)  # RecordFileError("<path>: truncated record 3 ...")
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from collections.abc import Sequence
+from pathlib import Path
+
+import tensorflow as tf
+
+__all__ = ["Files", "RecordFileError", "check_record_file", "is_gzip", "list_files"]
+
+Files = str | Path | Sequence[str | Path]
+
+
+class RecordFileError(OSError):
+    """A record file is missing, empty or truncated; ``str()`` is ``"<path>: <reason>"``."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+    def __reduce__(self):  # Keep the two-argument form picklable.
+        return (type(self), (self.path, self.reason))
+
+
+def is_gzip(path: str, compressed: bool | None = None) -> bool:
+    """True when ``path`` is GZIP: ``compressed`` if given, else a ``.gz`` suffix."""
+    return str(path).endswith(".gz") if compressed is None else compressed
+
+
+def list_files(files: Files) -> list[str]:
+    """Expands a glob pattern or a list of paths/patterns into a list of paths.
+
+    Args:
+        files: A path, a glob pattern, or a list of them. Patterns are sorted.
+
+    Returns:
+        The file paths, in order.
+
+    Raises:
+        RecordFileError: A pattern matches nothing, or a named file does not exist.
+    """
+    items = [files] if isinstance(files, str | Path) else list(files)
+    out: list[str] = []
+    for item in items:
+        item = str(item)
+        if any(ch in item for ch in "*?["):
+            matched = sorted(tf.io.gfile.glob(item))
+            if not matched:
+                raise RecordFileError(item, "pattern matches no files")
+            out.extend(matched)
+        elif not tf.io.gfile.exists(item):
+            raise RecordFileError(item, "no such file")
+        else:
+            out.append(item)
+    if not out:
+        raise RecordFileError(str(files), "no record files given")
+    return out
+
+
+def check_record_file(path: str, compressed: bool | None = None) -> int:
+    """Walks the TFRecord framing of one file and returns its record count.
+
+    Reads only the 12-byte length headers (and seeks over the bodies) of plain files; GZIP
+    files are streamed through ``gzip``. CRCs are not checked.
+
+    Args:
+        path: A ``.tfrecord`` file (or ``.gz`` when compressed).
+        compressed: True for GZIP; None guesses from the ``.gz`` suffix.
+
+    Returns:
+        The number of records in the file.
+
+    Raises:
+        RecordFileError: The file is missing, empty, truncated or not valid GZIP.
+    """
+    path = str(path)
+    try:
+        size = tf.io.gfile.stat(path).length
+    except tf.errors.NotFoundError:
+        raise RecordFileError(path, "no such file") from None
+    if size == 0:
+        raise RecordFileError(path, "empty file (0 bytes)")
+    try:
+        if is_gzip(path, compressed):
+            return _count_gzip(path)
+        return _count_plain(path, size)
+    except RecordFileError:
+        raise
+    except (EOFError, OSError, gzip.BadGzipFile, tf.errors.OpError) as exc:
+        raise RecordFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from exc
+
+
+def _count_plain(path: str, size: int) -> int:
+    """Hops from header to header: reads 12 bytes per record, never the bodies."""
+    count, pos = 0, 0
+    with tf.io.gfile.GFile(path, "rb") as f:
+        while pos < size:
+            f.seek(pos)
+            header = f.read(12)
+            if len(header) < 12:
+                raise RecordFileError(path, f"truncated record header after {count} records")
+            (length,) = struct.unpack("<Q", header[:8])
+            pos += 12 + length + 4
+            if pos > size:
+                raise RecordFileError(path, f"truncated record {count} ({length} bytes)")
+            count += 1
+    return count
+
+
+def _count_gzip(path: str) -> int:
+    """Streams the decompressed bytes (GZIP cannot seek) and counts whole records."""
+    count = 0
+    with tf.io.gfile.GFile(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
+        while header := stream.read(12):
+            if len(header) < 12:
+                raise RecordFileError(path, f"truncated record header after {count} records")
+            (length,) = struct.unpack("<Q", header[:8])
+            if len(stream.read(length + 4)) < length + 4:
+                raise RecordFileError(path, f"truncated record {count} ({length} bytes)")
+            count += 1
+    return count

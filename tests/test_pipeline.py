@@ -1,0 +1,257 @@
+"""Tests for helpers.pipeline: frame choice before decode, modes, determinism, file errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import augment, pipeline, records
+from helpers.frames import Clip
+from helpers.shard_check import RecordFileError, check_record_file
+from helpers.sources import VideoItem
+
+SIZE = 64
+NO_AUG = augment.AugmentConfig(max_degrees=0, min_crop_scale=1.0, max_brightness=0, max_contrast=0)
+
+
+def index_frame(i: int, size: int = SIZE) -> np.ndarray:
+    """A frame whose 8 vertical bars spell ``i`` in binary (survives JPEG)."""
+    bits = [(i >> b) & 1 for b in range(8)]
+    row = np.repeat(np.array(bits, np.uint8) * 255, size // 8)
+    return np.repeat(np.tile(row[None, :, None], (size, 1, 3)), 1, axis=0)
+
+
+def read_index(frame: np.ndarray) -> int:
+    """Inverse of :func:`index_frame` on a float [0, 1] or uint8 frame."""
+    frame = np.asarray(frame, np.float32)
+    scale = 1.0 if frame.max() <= 1.0 else 255.0
+    bars = frame.mean(axis=(0, 2)).reshape(8, -1).mean(axis=1) / scale
+    return int(sum(1 << b for b in range(8) if bars[b] > 0.5))
+
+
+def write_records(path, lengths, *, start_id=0, same_content=False) -> list[str]:
+    """Writes one record per length, frame k showing index k; returns the ids."""
+    options = tf.io.TFRecordOptions(compression_type="GZIP" if str(path).endswith(".gz") else "")
+    ids = []
+    with tf.io.TFRecordWriter(str(path), options) as writer:
+        for n, length in enumerate(lengths, start=start_id):
+            frames = np.stack([index_frame(k) for k in range(length)])
+            clip = Clip(frames, np.arange(length) / 25.0, 25.0, 25.0, length, length, "x.avi")
+            label = "Blink" if same_content else f"class{n % 3}"
+            item = VideoItem(id=f"clip{n:03d}", path="x.avi", label=label)
+            example = records.clip_to_example(clip, item, n % 3)
+            writer.write(example.SerializeToString(deterministic=True))
+            ids.append(item.id)
+    return ids
+
+
+def batches(ds) -> list[dict]:
+    return [{k: v.numpy() for k, v in b.items()} for b in ds]
+
+
+def clip_indices(clip: np.ndarray) -> list[int]:
+    return [read_index(f) for f in clip]
+
+
+def test_random_windows_are_consecutive_and_strided(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [40] * 6)
+    ds = pipeline.build_dataset(
+        str(path),
+        num_frames=5,
+        stride=3,
+        sampling="random",
+        image_size=SIZE,
+        batch_size=3,
+        seed=1,
+        return_indices=True,
+    )
+    starts = set()
+    for batch in batches(ds):
+        assert batch["image"].shape == (3, 5, SIZE, SIZE, 3)
+        assert batch["image"].dtype == np.float32
+        for clip, chosen in zip(batch["image"], batch["frame_index"], strict=True):
+            got = clip_indices(clip)
+            assert got == list(chosen)
+            assert got == [got[0] + 3 * k for k in range(5)]
+            assert 0 <= got[0] <= 40 - 13
+            starts.add(got[0])
+    assert len(starts) > 1  # the start really is random
+
+
+def test_middle_and_linspace(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [40])
+    mid = batches(
+        pipeline.build_dataset(
+            str(path), num_frames=4, stride=2, sampling="middle", image_size=SIZE, batch_size=1
+        )
+    )
+    assert clip_indices(mid[0]["image"][0]) == [16, 18, 20, 22]  # (40 - 7) // 2 = 16
+    lin = batches(
+        pipeline.build_dataset(
+            str(path), num_frames=4, sampling="linspace", num_clips=3, image_size=SIZE, batch_size=1
+        )
+    )
+    views = lin[0]["image"][0]
+    assert views.shape == (3, 4, SIZE, SIZE, 3)
+    assert [clip_indices(v)[0] for v in views] == [0, 18, 36]
+    assert clip_indices(views[2]) == [36, 37, 38, 39]
+
+
+@pytest.mark.parametrize("short", ["loop", "pad"])
+def test_short_clips_loop_or_pad(tmp_path, short):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [3, 1])
+    ds = pipeline.build_dataset(
+        str(path),
+        num_frames=5,
+        sampling="random",
+        short=short,
+        image_size=SIZE,
+        batch_size=2,
+        seed=0,
+    )
+    (batch,) = batches(ds)
+    first, single = batch["image"]
+    if short == "loop":
+        assert clip_indices(first) == [0, 1, 2, 0, 1]
+        assert clip_indices(single) == [0] * 5
+        assert "mask" not in batch
+    else:
+        assert clip_indices(first[:3]) == [0, 1, 2]
+        assert np.all(first[3:] == 0.0)
+        assert batch["mask"].tolist() == [[1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]
+
+
+def test_all_mode_pads_and_masks(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [3, 7])
+    ds = pipeline.build_dataset(
+        str(path), num_frames=None, sampling="all", stride=2, image_size=SIZE, batch_size=2
+    )
+    (batch,) = batches(ds)
+    assert batch["image"].shape == (2, 4, SIZE, SIZE, 3)
+    assert batch["mask"].sum(axis=1).tolist() == [2, 4]
+    assert clip_indices(batch["image"][1]) == [0, 2, 4, 6]
+    assert clip_indices(batch["image"][0][:2]) == [0, 2]
+    assert np.all(batch["image"][0][2:] == 0.0)
+
+
+def test_gzip_and_plain_give_the_same_batches(tmp_path):
+    plain, gz = tmp_path / "a.tfrecord", tmp_path / "a.tfrecord.gz"
+    write_records(plain, [20, 12, 9])
+    write_records(gz, [20, 12, 9])
+    kw = dict(num_frames=6, image_size=SIZE, batch_size=3, seed=5, training=True)
+    got_plain = batches(pipeline.build_dataset(str(plain), **kw))
+    got_gz = batches(pipeline.build_dataset(str(gz), **kw))
+    got_forced = batches(pipeline.build_dataset(str(gz), compressed=True, **kw))
+    for other in (got_gz, got_forced):
+        np.testing.assert_array_equal(got_plain[0]["image"], other[0]["image"])
+        assert list(got_plain[0]["id"]) == list(other[0]["id"])
+
+
+def test_same_seed_same_batches_and_outputs(tmp_path):
+    write_records(tmp_path / "a.tfrecord", [30] * 4)
+    write_records(tmp_path / "b.tfrecord", [25] * 4, start_id=4)
+    kw = dict(num_frames=8, image_size=48, batch_size=4, training=True, shuffle_buffer=8)
+    pattern = str(tmp_path / "*.tfrecord")
+    one = batches(pipeline.build_dataset(pattern, seed=7, **kw))
+    two = batches(pipeline.build_dataset(pattern, seed=7, **kw))
+    other = batches(pipeline.build_dataset(pattern, seed=8, **kw))
+    assert len(one) == 2
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a["image"], b["image"])
+        assert a["id"].tolist() == b["id"].tolist()
+    assert not np.array_equal(one[0]["image"], other[0]["image"])
+    assert 0.0 <= one[0]["image"].min() and one[0]["image"].max() <= 1.0
+    assert sorted(x for b in one for x in b["id"].tolist()) == [
+        f"clip{i:03d}".encode() for i in range(8)
+    ]
+
+
+def test_one_rotation_angle_per_clip_through_the_pipeline(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [6] * 4, same_content=True)  # identical clips, different ids
+    cfg = augment.AugmentConfig(
+        max_degrees=40, min_crop_scale=1.0, max_brightness=0, max_contrast=0
+    )
+    ds = pipeline.build_dataset(
+        str(path), num_frames=6, image_size=SIZE, batch_size=4, training=True, seed=3, augment=cfg
+    )
+    (batch,) = batches(ds)
+    original = tf.constant(np.stack([index_frame(k) for k in range(6)]), tf.float32) / 255.0
+    angles = []
+    for i, clip in enumerate(batch["image"]):
+        _, aug_seed = pipeline.clip_seeds(3, i)
+        angle = float(augment.random_angle(augment.rotation_seed(aug_seed), 40))
+        angles.append(angle)
+        expected = augment.rotate_clip(original, angle).numpy()
+        # JPEG round trip: compare against the decoded source frames' rotation loosely.
+        assert np.abs(clip - expected).mean() < 0.02
+        for t in range(6):  # the same rotation, applied to each frame on its own
+            alone = augment.rotate_clip(original[t : t + 1], angle).numpy()[0]
+            assert np.abs(clip[t] - alone).mean() < 0.02
+    assert len({round(a, 4) for a in angles}) == 4
+    assert max(angles) - min(angles) > 0.05
+
+
+def test_as_tuple_and_one_hot(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [10, 10, 10])
+    ds = pipeline.build_dataset(
+        str(path),
+        num_frames=4,
+        image_size=32,
+        batch_size=2,
+        as_tuple=True,
+        num_classes=3,
+        sampling="middle",
+    )
+    image, label = next(iter(ds))
+    assert image.shape == (2, 4, 32, 32, 3)
+    assert label.numpy().tolist() == [[1, 0, 0], [0, 1, 0]]
+    d = next(
+        iter(
+            pipeline.build_dataset(
+                str(path), num_frames=4, image_size=(32, 48), batch_size=3, sampling="middle"
+            )
+        )
+    )
+    assert d["image"].shape == (3, 4, 32, 48, 3)
+    assert d["label"].numpy().tolist() == [0, 1, 2]
+    assert d["label_name"].numpy().tolist() == [b"class0", b"class1", b"class2"]
+
+
+def test_missing_file_is_named(tmp_path):
+    write_records(tmp_path / "a.tfrecord", [5])
+    missing = tmp_path / "nope.tfrecord"
+    with pytest.raises(RecordFileError, match="nope.tfrecord"):
+        pipeline.build_dataset([str(tmp_path / "a.tfrecord"), str(missing)], num_frames=2)
+    with pytest.raises(RecordFileError, match=r"zzz-\*"):
+        pipeline.build_dataset(str(tmp_path / "zzz-*.tfrecord"), num_frames=2)
+
+
+@pytest.mark.parametrize("name", ["cut.tfrecord", "cut.tfrecord.gz"])
+def test_truncated_file_is_named(tmp_path, name):
+    good, bad = tmp_path / f"good-{name}", tmp_path / name
+    write_records(good, [8, 8])
+    data = good.read_bytes()
+    bad.write_bytes(data[: len(data) * 2 // 3])
+    assert check_record_file(str(good)) == 2
+    with pytest.raises(RecordFileError, match=name.replace(".", r"\.")):
+        pipeline.build_dataset([str(good), str(bad)], num_frames=2)
+    (tmp_path / "empty.tfrecord").write_bytes(b"")
+    with pytest.raises(RecordFileError, match="empty.tfrecord: empty"):
+        pipeline.build_dataset(str(tmp_path / "empty.tfrecord"), num_frames=2)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="sampling"):
+        pipeline.frame_indices(10, 4, sampling="sideways")
+    with pytest.raises(ValueError, match="short"):
+        pipeline.frame_indices(10, 4, sampling="middle", short="crash")
+    idx, valid = pipeline.frame_indices(0 + 2, 4, sampling="middle", short="pad")
+    assert idx.numpy().tolist() == [0, 1, 1, 1]
+    assert valid.numpy().tolist() == [True, True, False, False]
