@@ -1,0 +1,403 @@
+"""Sharded, deterministic, resumable SequenceExample writer for one machine (library and CLI).
+
+::
+
+    from helpers import records, sources, writer
+    cfg = records.RecordConfig(size=128, policy="fixed", num_frames=16, short_policy="loop")
+    manifest = writer.write_dataset(train_items, test_items, "data/records/ucf", cfg, shards=8)
+
+Layout: ``<out>/train/clips-00000-of-00008.tfrecord`` (+ a ``.json`` sidecar per shard), the same
+for ``test``, and ``<out>/manifest.json`` with the label map, the settings, the counts per shard
+and split and every failure. Clips are dealt to shards up front from the sorted ids and the seed,
+so the same inputs and seed give byte-identical files, whether or not a run was killed and resumed.
+Run ``python -m helpers.writer --help`` for the command line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from helpers import config, sources
+from helpers.parallel import run_parallel
+from helpers.records import RecordConfig, count_frames
+from helpers.shard_writer import (
+    ShardTask,
+    assign_shards,
+    atomic_write_json,
+    fingerprint,
+    read_sidecar,
+    stale_files,
+    write_shard,
+)
+from helpers.sources import VideoItem
+from helpers.truncation import group_shortest_targets
+from helpers.writer_cli import main
+
+__all__ = [
+    "check_labels",
+    "ensure_sample_records",
+    "main",
+    "read_manifest",
+    "write_dataset",
+    "write_split",
+]
+
+MANIFEST = "manifest.json"
+FORMAT = "tf-video SequenceExample v1 (MediaPipe MediaSequence keys, JPEG frames)"
+
+
+def check_labels(items: Iterable[VideoItem], label_map: Mapping[str, int], split: str) -> None:
+    """Fails before any work if a labeled item's class is not in the label map.
+
+    Args:
+        items: The split's items.
+        label_map: Class name -> index (built from the training split).
+        split: The split name, for the message.
+
+    Raises:
+        UnknownLabelError: Naming the unknown classes and one clip of each.
+    """
+    unknown: dict[str, str] = {}
+    for item in items:
+        if item.label is not None and item.label not in label_map:
+            unknown.setdefault(item.label, item.id)
+    if unknown:
+        shown = ", ".join(f"{k!r} (e.g. {v})" for k, v in sorted(unknown.items())[:10])
+        raise sources.UnknownLabelError(
+            f"split {split!r} has {len(unknown)} label(s) missing from the label map of "
+            f"{len(label_map)} training classes: {shown}. Build the label map from all splits "
+            "or drop those clips; new indices are never invented."
+        )
+
+
+def _count_task(args: tuple[VideoItem, RecordConfig]) -> int:
+    return count_frames(*args)
+
+
+def _lengths(
+    items: Sequence[VideoItem], cfg: RecordConfig, split_dir: Path, workers: int
+) -> dict[str, int]:
+    """The group-shortest counting pass (cached in ``lengths.json`` for reruns)."""
+    key = fingerprint([[i.id, i.path, i.start, i.end] for i in items]) + fingerprint(
+        [cfg.fps, cfg.max_frames]
+    )
+    cache = split_dir / "lengths.json"
+    if cache.exists():
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            return data["lengths"]
+    lengths: dict[str, int] = {}
+    tasks = [(item, cfg) for item in items]
+    for (item, _), result in run_parallel(
+        _count_task, tasks, workers=workers, desc=f"count {split_dir.name}"
+    ):
+        if not isinstance(result, Exception):  # failures are reported by the write pass
+            lengths[item.id] = int(result)
+    atomic_write_json(cache, {"key": key, "lengths": dict(sorted(lengths.items()))})
+    return lengths
+
+
+def write_split(
+    items: Iterable[VideoItem],
+    out_dir: str | Path,
+    split: str,
+    label_map: Mapping[str, int],
+    cfg: RecordConfig,
+    *,
+    shards: int = 1,
+    workers: int = 1,
+    seed: int = 0,
+    compress: bool = False,
+    name: str = "clips",
+    failures: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
+    """Writes one split as shards under ``out_dir/split`` and records it in the manifest.
+
+    Shards that are already complete (sidecar present, same inputs and settings) are kept, so a
+    rerun after a crash only writes what is missing.
+
+    Args:
+        items: The split's videos (any order; they are sorted by id).
+        out_dir: The dataset folder (holds ``manifest.json`` and one folder per split).
+        split: Split name, e.g. ``"train"``.
+        label_map: Class name -> index; the same map for every split.
+        cfg: Decoding, JPEG and truncation settings.
+        shards: Number of shard files (capped at the number of clips, at least 1).
+        workers: Worker processes (``<= 1``: in this process).
+        seed: Seeds the clip-to-shard deal and the example order in each shard.
+        compress: GZIP the shards (``.tfrecord.gz``).
+        name: File name prefix.
+        failures: Upstream failures (e.g. missing files) to include in the report.
+
+    Returns:
+        The split's manifest entry.
+
+    Raises:
+        ValueError: Duplicate ids, or the folder's manifest has another label map or settings.
+        UnknownLabelError: A label not in ``label_map``.
+        RuntimeError: A shard could not be written (e.g. disk full); reruns resume.
+    """
+    items = sorted(items, key=lambda i: i.id)
+    ids = [i.id for i in items]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
+        raise ValueError(f"split {split!r}: duplicate example ids {dup}")
+    check_labels(items, label_map, split)
+    out_dir = Path(out_dir)
+    _check_manifest(out_dir, label_map, cfg)
+    split_dir = out_dir / split
+    split_dir.mkdir(parents=True, exist_ok=True)
+    targets: dict[str, int] = {}
+    if cfg.policy == "group_shortest":
+        targets = group_shortest_targets(_lengths(items, cfg, split_dir, workers), cfg.group_size)
+    num_shards = max(1, min(shards, len(items)))
+    tasks = []
+    for index, positions in enumerate(assign_shards(len(items), num_shards, seed)):
+        chosen = tuple(items[p] for p in positions)
+        tasks.append(
+            ShardTask(
+                index=index,
+                num_shards=num_shards,
+                items=chosen,
+                truncate_to=tuple(targets.get(i.id) for i in chosen),
+                label_map=dict(label_map),
+                cfg=cfg,
+                split_dir=str(split_dir),
+                name=name,
+                compress=compress,
+                seed=seed,
+            )
+        )
+    todo = [t for t in tasks if read_sidecar(t) is None]
+    errors = []
+    for task, result in run_parallel(
+        write_shard, todo, workers=workers, desc=f"write {split}", unit="shard"
+    ):
+        if isinstance(result, Exception):
+            errors.append(f"{task.path.name}: {type(result).__name__}: {result}")
+    if errors:
+        raise RuntimeError(f"{len(errors)} shard(s) failed (rerun to resume): " + "; ".join(errors))
+    for path in stale_files(split_dir, name, [t.path for t in tasks]):
+        path.unlink()
+    entry = _split_entry(split, tasks, failures, skipped=len(tasks) - len(todo))
+    _update_manifest(out_dir, split, entry, label_map, cfg, seed=seed, name=name)
+    return entry
+
+
+def _split_entry(
+    split: str, tasks: Sequence[ShardTask], failures: Sequence[Mapping[str, str]], skipped: int
+) -> dict[str, Any]:
+    sidecars = []
+    for task in tasks:
+        data = read_sidecar(task)
+        if data is None:
+            raise RuntimeError(f"{task.sidecar}: missing or stale after writing")
+        sidecars.append(data)
+    labels: dict[str, int] = {}
+    for s in sidecars:
+        for label, n in s["label_counts"].items():
+            labels[label] = labels.get(label, 0) + n
+    fields = ("num_clips_in", "num_clips", "num_examples", "num_frames", "num_failed")
+    entry: dict[str, Any] = {f: sum(s[f] for s in sidecars) for f in fields}
+    entry["num_dropped"] = sum(s["num_dropped"] for s in sidecars)
+    entry["num_failed"] += len(failures)
+    entry["num_clips_in"] += len(failures)
+    entry["num_shards"] = len(tasks)
+    entry["shards"] = [
+        {k: s[k] for k in ("file", "num_clips", "num_examples", "num_frames", "bytes", "sha256")}
+        | {"file": f"{split}/{s['file']}"}
+        for s in sidecars
+    ]
+    entry["label_counts"] = dict(sorted(labels.items()))
+    entry["frame_sizes"] = sorted({tuple(x) for s in sidecars for x in s["frame_sizes"]})
+    entry["failures"] = [dict(f) for f in failures] + [f for s in sidecars for f in s["failures"]]
+    entry["dropped_by_policy"] = [d for s in sidecars for d in s["dropped"]]
+    entry["resumed_shards"] = skipped  # informational only; not part of the data
+    return entry
+
+
+def read_manifest(out_dir: str | Path) -> dict[str, Any] | None:
+    """Returns ``out_dir/manifest.json`` as a dict, or None if there is none."""
+    path = Path(out_dir) / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _check_manifest(out_dir: Path, label_map: Mapping[str, int], cfg: RecordConfig) -> None:
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        return
+    if manifest["label_map"] != dict(label_map):
+        raise ValueError(
+            f"{out_dir / MANIFEST}: written with another label map; use one label map for every "
+            "split (build it from the training split) or write to a new folder"
+        )
+    if manifest["config"] != cfg.to_dict():
+        raise ValueError(
+            f"{out_dir / MANIFEST}: written with other settings {manifest['config']}; "
+            "write to a new folder (or delete this one) to change them"
+        )
+
+
+def _update_manifest(
+    out_dir: Path,
+    split: str,
+    entry: dict[str, Any],
+    label_map: Mapping[str, int],
+    cfg: RecordConfig,
+    *,
+    seed: int,
+    name: str,
+) -> None:
+    manifest = read_manifest(out_dir) or {}
+    splits = dict(manifest.get("splits", {}))
+    splits[split] = {k: v for k, v in entry.items() if k != "resumed_shards"}
+    sizes = sorted({tuple(s) for e in splits.values() for s in e["frame_sizes"]})
+    new = {
+        "format": FORMAT,
+        "name": name,
+        "label_map": dict(label_map),
+        "config": cfg.to_dict(),
+        "frame_size": cfg.size if not isinstance(cfg.size, tuple) else list(cfg.size),
+        "frame_sizes_written": [list(s) for s in sizes],
+        "fps": cfg.fps,
+        "jpeg_quality": cfg.quality,
+        "truncation": {
+            "policy": cfg.policy,
+            "num_frames": cfg.num_frames,
+            "short_policy": cfg.short_policy,
+            "chunk_length": cfg.chunk_length,
+            "group_size": cfg.group_size,
+        },
+        "seed": seed,
+        "splits": dict(sorted(splits.items())),
+    }
+    atomic_write_json(out_dir / MANIFEST, new)
+
+
+def write_dataset(
+    train_items: Iterable[VideoItem],
+    test_items: Iterable[VideoItem] | None,
+    out_dir: str | Path,
+    cfg: RecordConfig,
+    *,
+    label_map: Mapping[str, int] | None = None,
+    shards: int = 4,
+    test_shards: int | None = None,
+    workers: int = 1,
+    seed: int = 0,
+    compress: bool = False,
+    name: str = "clips",
+    failures: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+) -> dict[str, Any]:
+    """Writes the train split and (optionally) the test split with one shared label map.
+
+    Args:
+        train_items: Training videos; the label map is built from them unless given.
+        test_items: Test videos or None. An unknown label here is an error, raised before writing.
+        out_dir: The dataset folder.
+        cfg: Decoding, JPEG and truncation settings.
+        label_map: Class name -> index (default: ``sources.build_label_map(train_items)``).
+        shards: Train shards.
+        test_shards: Test shards (default: ``max(1, shards // 4)``).
+        workers: Worker processes.
+        seed: Shuffle seed.
+        compress: GZIP the shards.
+        name: File name prefix.
+        failures: Upstream failures per split, included in the report.
+
+    Returns:
+        The manifest.
+    """
+    train_items = list(train_items)
+    test_items = None if test_items is None else list(test_items)
+    label_map = dict(label_map) if label_map is not None else sources.build_label_map(train_items)
+    if test_items is not None:
+        check_labels(test_items, label_map, "test")
+    failures = failures or {}
+    common = {"workers": workers, "seed": seed, "compress": compress, "name": name}
+    write_split(
+        train_items, out_dir, "train", label_map, cfg, shards=shards,
+        failures=failures.get("train", ()), **common,
+    )  # fmt: skip
+    if test_items is not None:
+        write_split(
+            test_items, out_dir, "test", label_map, cfg,
+            shards=test_shards or max(1, shards // 4), failures=failures.get("test", ()), **common,
+        )  # fmt: skip
+    manifest = read_manifest(out_dir)
+    assert manifest is not None
+    return manifest
+
+
+def ensure_sample_records(
+    policy: str = "none",
+    *,
+    num_frames: int = 16,
+    short_policy: str = "loop",
+    size: int | None = None,
+    fps: float | None = None,
+    quality: int = 90,
+    shards: int = 2,
+    workers: int = 1,
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+) -> Path:
+    """Writes the sample data's train/test records once and returns their folder (idempotent).
+
+    Later notebooks call this to get records without repeating notebook 02. The folder is
+    ``config.DATA_DIR / "records" / "sample_<policy>[_<num_frames>][_s<size>][_fps<fps>]"``.
+
+    Args:
+        policy: Truncation policy (``"none"``, ``"fixed"``, ``"group_shortest"``, ``"chunks"``).
+        num_frames: Frames per example for ``"fixed"``, window for ``"chunks"``, group size for
+            ``"group_shortest"``.
+        short_policy: For ``"fixed"``: ``"drop"``, ``"loop"`` or ``"repeat_last"``.
+        size: Short side in pixels (None: keep the sample's size).
+        fps: Resample to this rate (None: keep).
+        quality: JPEG quality.
+        shards: Train shards (test gets ``max(1, shards // 2)``).
+        workers: Worker processes.
+        seed: Shuffle seed.
+        out_dir: Override the folder.
+
+    Returns:
+        The dataset folder (with ``manifest.json``, ``train/`` and ``test/``).
+    """
+    from helpers import sample_data
+
+    kwargs: dict[str, Any] = {"policy": policy, "size": size, "fps": fps, "quality": quality}
+    suffix = ""
+    if policy in ("fixed", "chunks"):
+        kwargs["num_frames"] = num_frames
+        suffix += f"_{num_frames}"
+    if policy == "fixed":
+        kwargs["short_policy"] = short_policy
+        suffix += f"_{short_policy}"
+    if policy == "group_shortest":
+        kwargs["group_size"] = num_frames
+        suffix += f"_g{num_frames}"
+    suffix += (f"_s{size}" if size else "") + (f"_fps{fps:g}" if fps else "")
+    cfg = RecordConfig(**kwargs)
+    out = Path(out_dir) if out_dir else config.DATA_DIR / "records" / f"sample_{policy}{suffix}"
+    manifest = read_manifest(out)
+    if (
+        manifest
+        and manifest["config"] == cfg.to_dict()
+        and {"train", "test"} <= set(manifest["splits"])
+    ):
+        return out
+    data = sample_data.ensure_sample_data()
+    train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
+    test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
+    write_dataset(
+        train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
+        workers=workers, seed=seed,
+    )  # fmt: skip
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
