@@ -188,11 +188,11 @@ def test_one_rotation_angle_per_clip_through_the_pipeline(tmp_path):
         angle = float(augment.random_angle(augment.rotation_seed(aug_seed), 40))
         angles.append(angle)
         expected = augment.rotate_clip(original, angle).numpy()
-        # JPEG round trip: compare against the decoded source frames' rotation loosely.
-        assert np.abs(clip - expected).mean() < 0.02
+        # The bar frames survive JPEG exactly, so a 0.01 rad error would already fail.
+        assert np.abs(clip - expected).mean() < 1e-3
         for t in range(6):  # the same rotation, applied to each frame on its own
             alone = augment.rotate_clip(original[t : t + 1], angle).numpy()[0]
-            assert np.abs(clip[t] - alone).mean() < 0.02
+            assert np.abs(clip[t] - alone).mean() < 1e-3
     assert len({round(a, 4) for a in angles}) == 4
     assert max(angles) - min(angles) > 0.05
 
