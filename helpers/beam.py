@@ -146,18 +146,18 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         self._examples = beam.metrics.Metrics.counter("video", "examples")
 
     def process(
-        self, item: VideoItem, targets: dict[str, int] | None = None
+        self, item: VideoItem, targets: dict[tuple[str, str], int] | None = None
     ) -> Iterator[Any]:
         """Converts one item.
 
         Args:
             item: The video to convert.
-            targets: ``group_shortest`` only: item id → frame count (a side input).
+            targets: ``group_shortest`` only: ``(split, id)`` → frame count (a side input).
 
         Yields:
             ``(split, bytes)`` for each example, or a tagged failure dict.
         """
-        truncate_to = None if targets is None else targets[item.id]
+        truncate_to = None if targets is None else targets[(_split_of(item), item.id)]
         try:
             examples = self._records.item_to_examples(
                 item, self._label_map, self._cfg, truncate_to=truncate_to
@@ -172,13 +172,19 @@ class VideoToExamplesDoFn(_RecordsDoFn):
             yield _split_of(item), serialized
 
 
-def _group_targets(split_and_lengths: tuple[str, Any], group_size: int) -> list[tuple[str, int]]:
-    """Runs ``truncation.group_shortest_targets`` over one split's ``(item, length)`` pairs."""
+def _group_targets(
+    split_and_lengths: tuple[str, Any], group_size: int
+) -> list[tuple[tuple[str, str], int]]:
+    """Runs ``truncation.group_shortest_targets`` over one split's ``(item, length)`` pairs.
+
+    Keys are ``(split, id)``: ids repeat across splits (``folder_items`` uses ``label/stem``).
+    """
     from helpers import truncation
 
-    _, pairs = split_and_lengths
+    split, pairs = split_and_lengths
     lengths = {item.id: length for item, length in pairs}
-    return list(truncation.group_shortest_targets(lengths, group_size).items())
+    targets = truncation.group_shortest_targets(lengths, group_size)
+    return [((split, item_id), n) for item_id, n in targets.items()]
 
 
 def build_pipeline(

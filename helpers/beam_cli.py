@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--csv", help="kinetics: annotation CSV")
     src.add_argument("--path_format", help="kinetics: video file name format")
     src.add_argument(
-        "--splits", nargs="+", default=None,
+        "--splits",
+        nargs="+",
+        default=None,
         help="splits to convert (ucf101 default: train test; others: as tagged in the source)",
     )
     src.add_argument("--limit", type=int, default=None, help="first N videos per split (trials)")
@@ -60,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--num_shards", type=int, default=4, help="shards per split (0: runner)")
     out.add_argument("--gzip", action="store_true", help="write .tfrecord.gz shards")
     out.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1,
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
         help="processes for the default DirectRunner (default: CPU cores)",
     )
     from helpers.records import RecordConfig
@@ -69,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     for field in dataclasses.fields(RecordConfig):
         default = field.default if field.default is not dataclasses.MISSING else None
         rec.add_argument(
-            f"--{field.name}", type=_value, default=default,
+            f"--{field.name}",
+            type=_value,
+            default=default,
             help=f"default: {json.dumps(default, default=str)}",
         )
     return parser
@@ -120,8 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = RecordConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RecordConfig)})
     items, label_map = _items_from_args(args)
     manifest = beam.run_pipeline(
-        items, label_map, cfg, args.out_dir, num_shards=args.num_shards,
-        compression="gzip" if args.gzip else None, pipeline_args=pipeline_args,
+        items,
+        label_map,
+        cfg,
+        args.out_dir,
+        num_shards=args.num_shards,
+        compression="gzip" if args.gzip else None,
+        pipeline_args=pipeline_args,
         workers=args.workers,
     )
     for split, info in manifest["splits"].items():
@@ -133,5 +144,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"failures: {FileSystems.join(args.out_dir, beam.FAILURES_FILE)}", file=sys.stderr)
     print(f"manifest: {FileSystems.join(args.out_dir, beam.MANIFEST_FILE)}")
     return 1 if manifest["failures"] else 0
-
-

@@ -1,0 +1,220 @@
+"""Tests for helpers.beam: the Beam pipeline writes the same examples as the local writer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import beam, beam_cli, config, records, sources
+
+IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
+
+
+def _write_avi(path: Path, num_frames: int, seed: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (32, 24))
+    rng = np.random.default_rng(seed)
+    for t in range(num_frames):
+        frame = np.full((24, 32, 3), (t * 23 + seed * 40) % 256, np.uint8)
+        frame[rng.integers(0, 20) :, : rng.integers(4, 30)] = 255
+        writer.write(frame)
+    writer.release()
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two splits, two classes, clips of 5-14 frames: root/<split>/<label>/<clip>.avi."""
+    root = tmp_path_factory.mktemp("videos")
+    lengths = iter([14, 7, 11, 5, 9, 12, 6, 10])
+    for split in ("train", "test"):
+        for label in ("Orbit", "Spin"):
+            for k in range(2):
+                _write_avi(root / split / label / f"{label}_{k}.avi", next(lengths), seed=k)
+    return root
+
+
+def _items(root: Path) -> list[sources.VideoItem]:
+    return sources.folder_items(root, split="train") + sources.folder_items(root, split="test")
+
+
+def _corrupt(tmp_path: Path) -> list[Path]:
+    """Bad inputs: the shared odd fixtures when present, else generated ones."""
+    shared = config.shared_media()
+    names = ["zero_length.mp4", "not_a_video.mp4", "truncated_60pct_moov_at_end.mp4"]
+    bad_dir = tmp_path / "bad" / "train" / "Spin"
+    bad_dir.mkdir(parents=True)
+    if shared is not None and (shared / "odd_fixtures" / "derived").is_dir():
+        for name in names:
+            shutil.copy(shared / "odd_fixtures" / "derived" / name, bad_dir / name)
+    else:
+        (bad_dir / names[0]).write_bytes(b"")
+        (bad_dir / names[1]).write_text("this is a text file, not a video\n")
+        (bad_dir / names[2]).write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    return sorted(bad_dir.iterdir())
+
+
+def _example_id(serialized: bytes) -> str:
+    example = tf.train.SequenceExample.FromString(serialized)
+    return example.context.feature[records.EXAMPLE_ID_KEY].bytes_list.value[0].decode()
+
+
+def _read_split(out_dir: Path, split: str, gzip: bool = False) -> dict[str, bytes]:
+    pattern = beam.shard_pattern(str(out_dir), split, compression="gzip" if gzip else None)
+    got: dict[str, bytes] = {}
+    for path in sorted(tf.io.gfile.glob(pattern)):
+        for serialized in records.iter_records(path):
+            assert _example_id(serialized) not in got, "duplicate example id"
+            got[_example_id(serialized)] = serialized
+    return got
+
+
+def _local(items: list[sources.VideoItem], label_map, cfg, split: str) -> dict[str, bytes]:
+    """What the local writer writes for one split (the same records.item_to_examples)."""
+    lengths = {}
+    if cfg.policy == "group_shortest":
+        from helpers import truncation
+
+        counts = {it.id: records.count_frames(it, cfg) for it in items if it.split == split}
+        lengths = truncation.group_shortest_targets(counts, cfg.group_size)
+    out = {}
+    for item in items:
+        if item.split != split:
+            continue
+        for serialized in records.item_to_examples(
+            item, label_map, cfg, truncate_to=lengths.get(item.id)
+        ):
+            out[_example_id(serialized)] = serialized
+    return out
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        records.RecordConfig(size=16, policy="fixed", num_frames=8, short_policy="loop"),
+        records.RecordConfig(policy="chunks", chunk_length=4),
+        records.RecordConfig(fps=5.0, policy="group_shortest", group_size=2),
+    ],
+    ids=["fixed", "chunks", "group_shortest"],
+)
+def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> None:
+    items = _items(videos)
+    label_map = sources.build_label_map([it for it in items if it.split == "train"])
+    manifest = beam.run_pipeline(
+        items, label_map, cfg, tmp_path / "out", num_shards=2, pipeline_args=IN_PROCESS
+    )
+    for split in ("train", "test"):
+        got = _read_split(tmp_path / "out", split)
+        want = _local(items, label_map, cfg, split)
+        assert want, "the reference wrote nothing: the test would be vacuous"
+        assert sorted(got) == sorted(want)
+        for example_id, serialized in want.items():
+            assert got[example_id] == serialized, example_id
+        assert manifest["splits"][split]["num_examples"] == len(want)
+    assert manifest["failures"] == []
+    assert manifest["label_map"] == label_map
+    assert records.RecordConfig.from_dict(manifest["config"]) == cfg
+    on_disk = json.loads((tmp_path / "out" / beam.MANIFEST_FILE).read_text())
+    assert on_disk == json.loads(json.dumps(manifest))
+
+
+def test_corrupt_inputs_go_to_dead_letter_file(videos: Path, tmp_path: Path) -> None:
+    bad = _corrupt(tmp_path)
+    good = sources.folder_items(videos, split="train")
+    bad_items = [sources.VideoItem(f"bad/{p.stem}", str(p), "Spin", split="train") for p in bad]
+    cfg = records.RecordConfig(size=16)
+    label_map = sources.build_label_map(good)
+    manifest = beam.run_pipeline(
+        good + bad_items, label_map, cfg, tmp_path / "out", num_shards=1, pipeline_args=IN_PROCESS
+    )
+    failures = beam.read_failures(str(tmp_path / "out"))
+    assert {row["path"] for row in failures} == {str(p) for p in bad}
+    for row in failures:
+        assert row["reason"].strip(), row
+        assert row["split"] == "train"
+    lines = (tmp_path / "out" / beam.FAILURES_FILE).read_text().splitlines()
+    assert len(lines) == len(bad)
+    written = _read_split(tmp_path / "out", "train")
+    assert sorted(written) == sorted(it.id for it in good)
+    assert manifest["splits"]["train"]["num_failed"] == len(bad)
+    assert manifest["splits"]["train"]["num_examples"] == len(good)
+
+
+@pytest.mark.parametrize("gzip", [False, True])
+def test_shard_count_is_honoured(videos: Path, tmp_path: Path, gzip: bool) -> None:
+    items = sources.folder_items(videos, split="train")
+    cfg = records.RecordConfig(size=16, max_frames=4)
+    compression = "gzip" if gzip else None
+    out = tmp_path / "out"
+    manifest = beam.run_pipeline(
+        items,
+        {"Orbit": 0, "Spin": 1},
+        cfg,
+        out,
+        num_shards=3,
+        compression=compression,
+        pipeline_args=IN_PROCESS,
+    )
+    suffix = ".tfrecord.gz" if gzip else ".tfrecord"
+    want = [f"train-{i:05d}-of-00003{suffix}" for i in range(3)]
+    assert sorted(p.name for p in out.glob("train-*")) == want
+    assert manifest["splits"]["train"]["shards"] == want
+    assert len(_read_split(out, "train", gzip=gzip)) == len(items)
+
+
+def test_runner_flags_pass_through() -> None:
+    flink = ["--runner=FlinkRunner", "--flink_master=localhost:8081", "--parallelism=4"]
+    assert beam._with_defaults(flink, workers=2) == flink
+    assert beam._with_defaults(["--runner", "SparkRunner"], workers=2) == [
+        "--runner",
+        "SparkRunner",
+    ]
+    local = beam._with_defaults(["--experiments=foo"], workers=3)
+    assert local == [
+        "--runner=DirectRunner",
+        "--direct_running_mode=multi_processing",
+        "--direct_num_workers=3",
+        "--experiments=foo",
+    ]
+
+
+def test_cli_writes_shards_manifest_and_failures(videos: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cli"
+    code = beam_cli.main(
+        [
+            "--source",
+            "folder",
+            "--video_root",
+            str(videos),
+            "--splits",
+            "train",
+            "test",
+            "--out_dir",
+            str(out),
+            "--num_shards",
+            "2",
+            "--size",
+            "16",
+            "--max_frames",
+            "3",
+            *IN_PROCESS,
+        ]
+    )
+    assert code == 0
+    manifest = json.loads((out / beam.MANIFEST_FILE).read_text())
+    assert manifest["pipeline_args"] == IN_PROCESS
+    assert manifest["config"]["size"] == 16
+    assert {s: v["num_examples"] for s, v in manifest["splits"].items()} == {"test": 4, "train": 4}
+    assert len(list(out.glob("test-*-of-00002.tfrecord"))) == 2
+    assert (out / beam.FAILURES_FILE).read_text() == ""
+
+
+def test_help_runs() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        beam.main(["--help"])
+    assert exit_info.value.code == 0
