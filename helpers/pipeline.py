@@ -170,6 +170,7 @@ def build_dataset(
     validate: bool = True,
     return_indices: bool = False,
     cycle_length: int = 4,
+    decode_all: bool = False,
 ) -> tf.data.Dataset:
     """Builds the batched clip dataset from SequenceExample record files.
 
@@ -198,6 +199,8 @@ def build_dataset(
         validate: Check every file's record framing before building (names a bad file).
         return_indices: Add ``frame_index``: the chosen frame numbers per clip.
         cycle_length: Files read at once by the interleave.
+        decode_all: Decode EVERY frame, then pick the window (the slow way some readers do it);
+            only for comparisons: the output is the same.
 
     Returns:
         A ``tf.data.Dataset`` of dicts (``image``, ``label``, ``label_name``, ``id``, and
@@ -257,8 +260,11 @@ def build_dataset(
             seed=sample_seed,
             short=short,
         )
-        chosen = tf.gather(parsed["frames"], tf.reshape(idx, [-1]))  # still JPEG bytes
-        frames = decode_frames(chosen, size)
+        flat_idx = tf.reshape(idx, [-1])
+        if decode_all:  # the slow way, kept for comparisons
+            frames = tf.gather(decode_frames(parsed["frames"], size), flat_idx)
+        else:  # gather the chosen JPEG strings first, decode only those
+            frames = decode_frames(tf.gather(parsed["frames"], flat_idx), size)
         clip = resize_frames(frames, size)
         if training:
             clip = augment_lib.augment_clip(clip, aug_seed, aug_cfg)

@@ -255,3 +255,12 @@ def test_bad_arguments():
     idx, valid = pipeline.frame_indices(0 + 2, 4, sampling="middle", short="pad")
     assert idx.numpy().tolist() == [0, 1, 1, 1]
     assert valid.numpy().tolist() == [True, True, False, False]
+
+
+def test_decode_all_gives_the_same_output(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [30, 12])
+    kw = dict(num_frames=5, stride=2, image_size=SIZE, batch_size=2, seed=2, training=True)
+    fast = batches(pipeline.build_dataset(str(path), **kw))
+    slow = batches(pipeline.build_dataset(str(path), decode_all=True, **kw))
+    np.testing.assert_array_equal(fast[0]["image"], slow[0]["image"])

@@ -1,0 +1,22 @@
+"""Tests for helpers.timing (no timing assertions: only counting and errors)."""
+
+from __future__ import annotations
+
+import pytest
+import tensorflow as tf
+
+from helpers.timing import clips_per_second
+
+
+def test_counts_clips_of_dicts_and_tuples():
+    images = tf.zeros((12, 2, 4, 4, 3))
+    as_dict = tf.data.Dataset.from_tensor_slices({"image": images}).batch(3)
+    as_tuple = tf.data.Dataset.from_tensor_slices((images, tf.range(12))).batch(3)
+    assert clips_per_second(as_dict, 3) > 0
+    assert clips_per_second(as_tuple, 2, warmup=2) > 0
+
+
+def test_raises_when_the_dataset_runs_out():
+    ds = tf.data.Dataset.from_tensor_slices({"image": tf.zeros((4, 1))}).batch(2)
+    with pytest.raises(ValueError, match="ended after 2 batches"):
+        clips_per_second(ds, 5)
