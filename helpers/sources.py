@@ -253,7 +253,7 @@ def folder_items(
         extensions: File endings to accept (case-insensitive).
 
     Returns:
-        Items sorted by path; ids are ``<label>/<stem>`` (``<stem>`` when unlabeled).
+        Items sorted by path; ids are the path below ``root`` without the extension.
 
     Raises:
         FileNotFoundError: The folder does not exist.
@@ -268,7 +268,7 @@ def folder_items(
             continue
         rel = p.relative_to(base)
         label = rel.parts[0] if len(rel.parts) > 1 else None
-        vid = f"{label}/{p.stem}" if label else p.stem
+        vid = rel.with_suffix("").as_posix()
         items.append(VideoItem(re.sub(r"[^\w./-]", "_", vid), str(p), label, split=split))
     return items
 
