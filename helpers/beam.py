@@ -2,10 +2,11 @@
 
 The pipeline reads the same items as the local writer (:mod:`helpers.sources`), runs the ONE
 decode+encode implementation (:func:`helpers.records.item_to_examples`) inside a ``DoFn``, and
-writes ``<split>-SSSSS-of-NNNNN.tfrecord`` shards with ``WriteToTFRecord``. Videos that fail go
-to a dead-letter output, written as ``failures.jsonl`` (one ``{"id", "path", "reason"}`` per
-line); the good clips are still written. A ``manifest.json`` with counts per split, the label map,
-the record config and the failures is written after the pipeline finishes::
+writes shards with ``WriteToTFRecord`` in the local writer's layout,
+``<out>/<split>/clips-SSSSS-of-NNNNN.tfrecord[.gz]``. Videos that fail go to a dead-letter output,
+written as ``<out>/failures.jsonl`` (one ``{"id", "path", "split", "reason"}`` per line); the good
+clips are still written. ``<out>/manifest.json`` (counts per split, label map, record config,
+failures) is written after the pipeline finishes::
 
     from helpers import beam, records, sources
     items = sources.folder_items("videos/", split="train")
@@ -56,25 +57,28 @@ FAILED_TAG = "failed"
 FAILURES_FILE = "failures.jsonl"
 MANIFEST_FILE = "manifest.json"
 SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
-"""Beam's shard name template: ``train-00003-of-00008.tfrecord``."""
+"""Beam's shard name template: ``train/clips-00003-of-00008.tfrecord``, as ``helpers.writer``."""
 _SUFFIX = ".tfrecord"
 _COUNTS_PREFIX = "_beam_counts"
 _NO_SPLIT = "all"
 
 
-def shard_pattern(out_dir: str, split: str, *, compression: str | None = None) -> str:
+def shard_pattern(
+    out_dir: str, split: str, *, name: str = "clips", compression: str | None = None
+) -> str:
     """Returns the glob that matches one split's shards.
 
     Args:
         out_dir: The output folder (local path or a Beam filesystem URL such as ``gs://...``).
         split: The split name.
+        name: The shard file prefix.
         compression: ``None`` or ``"gzip"``.
 
     Returns:
-        A glob, e.g. ``out/train-*-of-*.tfrecord``.
+        A glob, e.g. ``out/train/clips-*-of-*.tfrecord``.
     """
     suffix = _SUFFIX + (".gz" if compression == "gzip" else "")
-    return FileSystems.join(out_dir, f"{split}-*-of-*{suffix}")
+    return FileSystems.join(out_dir, split, f"{name}-*-of-*{suffix}")
 
 
 def _split_of(item: VideoItem) -> str:
@@ -196,6 +200,7 @@ def build_pipeline(
     *,
     num_shards: int = 0,
     compression: str | None = None,
+    name: str = "clips",
 ) -> None:
     """Adds the conversion to ``pipeline``: Create → DoFn → shards per split + dead letters.
 
@@ -211,6 +216,7 @@ def build_pipeline(
         out_dir: Output folder (any Beam filesystem).
         num_shards: Shards per split; 0 lets the runner choose.
         compression: ``None`` or ``"gzip"``.
+        name: The shard file prefix.
     """
     splits = sorted({_split_of(item) for item in items})
     gzip = compression == "gzip"
@@ -248,7 +254,7 @@ def build_pipeline(
             | f"Bytes[{split}]" >> beam.Values()
             | f"Write[{split}]"
             >> beam.io.WriteToTFRecord(
-                FileSystems.join(out_dir, split),
+                FileSystems.join(out_dir, split, name),
                 file_name_suffix=suffix,
                 num_shards=num_shards,
                 shard_name_template=SHARD_TEMPLATE,
@@ -334,9 +340,9 @@ def _importable_helpers() -> Iterator[None]:
             os.environ["PYTHONPATH"] = old
 
 
-def _clear_outputs(out_dir: str, splits: Sequence[str], compression: str | None) -> None:
+def _clear_outputs(out_dir: str, splits: Sequence[str], name: str, compression: str | None) -> None:
     """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
-    patterns = [shard_pattern(out_dir, split, compression=compression) for split in splits]
+    patterns = [shard_pattern(out_dir, s, name=name, compression=compression) for s in splits]
     patterns += [FileSystems.join(out_dir, name) for name in (FAILURES_FILE, MANIFEST_FILE)]
     stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
     if stale:
@@ -351,6 +357,7 @@ def run_pipeline(
     *,
     num_shards: int = 0,
     compression: str | None = None,
+    name: str = "clips",
     pipeline_args: Sequence[str] | None = None,
     workers: int | None = None,
 ) -> dict[str, Any]:
@@ -363,6 +370,7 @@ def run_pipeline(
         out_dir: Output folder (local or any Beam filesystem, e.g. ``gs://bucket/out``).
         num_shards: Shards per split; 0 lets the runner choose.
         compression: ``None`` or ``"gzip"``.
+        name: The shard file prefix (``helpers.writer``'s default: ``clips``).
         pipeline_args: Beam flags, passed through unchanged. Without ``--runner`` the default is
             a multi-process DirectRunner (see :func:`default_pipeline_args`).
         workers: Processes for the default DirectRunner.
@@ -380,35 +388,47 @@ def run_pipeline(
     out = os.fspath(out_dir)
     FileSystems.mkdirs(out) if not FileSystems.exists(out) else None
     splits = sorted({_split_of(item) for item in items})
-    _clear_outputs(out, splits, compression)
+    _clear_outputs(out, splits, name, compression)
     args = _with_defaults(pipeline_args, workers)
     with _importable_helpers(), beam.Pipeline(options=PipelineOptions(args)) as pipeline:
         build_pipeline(
-            pipeline, items, label_map, cfg, out, num_shards=num_shards, compression=compression
+            pipeline,
+            items,
+            label_map,
+            cfg,
+            out,
+            num_shards=num_shards,
+            compression=compression,
+            name=name,
         )
     counts_path = FileSystems.join(out, _COUNTS_PREFIX)
     counts = {row["split"]: row["count"] for row in map(json.loads, _read_lines(counts_path))}
     FileSystems.delete([counts_path])
+    from helpers.writer import FORMAT  # the same record format as the local writer
+
     failures = read_failures(out)
     manifest: dict[str, Any] = {
-        "format": "tf.train.SequenceExample (MediaPipe MediaSequence keys)",
-        "writer": "helpers.beam",
+        "format": FORMAT,
+        "written_by": "helpers.beam",
+        "name": name,
         "pipeline_args": args,
-        "splits": {},
         "label_map": dict(label_map),
         "config": cfg.to_dict(),
         "compression": compression,
         "failures_file": FAILURES_FILE,
-        "failures": failures,
+        "splits": {},
     }
     for split in splits:
-        matched = FileSystems.match([shard_pattern(out, split, compression=compression)])
-        shards = sorted(os.path.basename(m.path) for m in matched[0].metadata_list)
+        matched = FileSystems.match([shard_pattern(out, split, name=name, compression=compression)])
+        files = sorted(os.path.basename(m.path) for m in matched[0].metadata_list)
+        failed = [row for row in failures if row["split"] == split]
         manifest["splits"][split] = {
-            "num_videos": sum(_split_of(item) == split for item in items),
+            "num_clips_in": sum(_split_of(item) == split for item in items),
             "num_examples": counts.get(split, 0),
-            "num_failed": sum(row["split"] == split for row in failures),
-            "shards": shards,
+            "num_failed": len(failed),
+            "num_shards": len(files),
+            "shards": [{"file": f"{split}/{file}"} for file in files],
+            "failures": failed,
         }
     with FileSystems.create(FileSystems.join(out, MANIFEST_FILE)) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))

@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--out_dir", required=True, help="output folder (local or gs://...)")
     out.add_argument("--num_shards", type=int, default=4, help="shards per split (0: runner)")
     out.add_argument("--gzip", action="store_true", help="write .tfrecord.gz shards")
+    out.add_argument("--name", default="clips", help="shard file prefix (default clips)")
     out.add_argument(
         "--workers",
         type=int,
@@ -133,14 +134,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         num_shards=args.num_shards,
         compression="gzip" if args.gzip else None,
         pipeline_args=pipeline_args,
+        name=args.name,
         workers=args.workers,
     )
     for split, info in manifest["splits"].items():
         print(
-            f"{split}: {info['num_examples']} examples from {info['num_videos']} videos, "
+            f"{split}: {info['num_examples']} examples from {info['num_clips_in']} videos, "
             f"{info['num_failed']} failed, {len(info['shards'])} shards"
         )
-    if manifest["failures"]:
-        print(f"failures: {FileSystems.join(args.out_dir, beam.FAILURES_FILE)}", file=sys.stderr)
+    failed = sum(info["num_failed"] for info in manifest["splits"].values())
+    if failed:
+        where = FileSystems.join(args.out_dir, beam.FAILURES_FILE)
+        print(f"{failed} video(s) failed; see {where}", file=sys.stderr)
     print(f"manifest: {FileSystems.join(args.out_dir, beam.MANIFEST_FILE)}")
-    return 1 if manifest["failures"] else 0
+    return 1 if failed else 0

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import beam, beam_cli, config, records, sources
+from helpers import beam, beam_cli, config, records, sources, writer
 
 IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
 
@@ -74,23 +74,15 @@ def _read_split(out_dir: Path, split: str, gzip: bool = False) -> dict[str, byte
     return got
 
 
-def _local(items: list[sources.VideoItem], label_map, cfg, split: str) -> dict[str, bytes]:
-    """What the local writer writes for one split (the same records.item_to_examples)."""
-    lengths = {}
-    if cfg.policy == "group_shortest":
-        from helpers import truncation
-
-        counts = {it.id: records.count_frames(it, cfg) for it in items if it.split == split}
-        lengths = truncation.group_shortest_targets(counts, cfg.group_size)
-    out = {}
-    for item in items:
-        if item.split != split:
-            continue
-        for serialized in records.item_to_examples(
-            item, label_map, cfg, truncate_to=lengths.get(item.id)
-        ):
-            out[_example_id(serialized)] = serialized
-    return out
+def _local(items, label_map, cfg, split: str, out_dir: Path) -> dict[str, bytes]:
+    """What the local writer (helpers.writer) writes for one split, keyed by example id."""
+    chosen = [item for item in items if item.split == split]
+    writer.write_split(chosen, out_dir, split, label_map, cfg, shards=2, workers=1)
+    got: dict[str, bytes] = {}
+    for path in sorted((out_dir / split).glob("clips-*.tfrecord")):
+        for serialized in records.iter_records(path):
+            got[_example_id(serialized)] = serialized
+    return got
 
 
 @pytest.mark.parametrize(
@@ -110,13 +102,13 @@ def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> Non
     )
     for split in ("train", "test"):
         got = _read_split(tmp_path / "out", split)
-        want = _local(items, label_map, cfg, split)
+        want = _local(items, label_map, cfg, split, tmp_path / "local")
         assert want, "the reference wrote nothing: the test would be vacuous"
         assert sorted(got) == sorted(want)
         for example_id, serialized in want.items():
             assert got[example_id] == serialized, example_id
         assert manifest["splits"][split]["num_examples"] == len(want)
-    assert manifest["failures"] == []
+        assert manifest["splits"][split]["failures"] == []
     assert manifest["label_map"] == label_map
     assert records.RecordConfig.from_dict(manifest["config"]) == cfg
     on_disk = json.loads((tmp_path / "out" / beam.MANIFEST_FILE).read_text())
@@ -161,9 +153,11 @@ def test_shard_count_is_honoured(videos: Path, tmp_path: Path, gzip: bool) -> No
         pipeline_args=IN_PROCESS,
     )
     suffix = ".tfrecord.gz" if gzip else ".tfrecord"
-    want = [f"train-{i:05d}-of-00003{suffix}" for i in range(3)]
-    assert sorted(p.name for p in out.glob("train-*")) == want
-    assert manifest["splits"]["train"]["shards"] == want
+    want = [f"clips-{i:05d}-of-00003{suffix}" for i in range(3)]
+    assert sorted(p.name for p in (out / "train").iterdir()) == want
+    assert [s["file"] for s in manifest["splits"]["train"]["shards"]] == [
+        f"train/{w}" for w in want
+    ]
     assert len(_read_split(out, "train", gzip=gzip)) == len(items)
 
 
@@ -210,7 +204,7 @@ def test_cli_writes_shards_manifest_and_failures(videos: Path, tmp_path: Path) -
     assert manifest["pipeline_args"] == IN_PROCESS
     assert manifest["config"]["size"] == 16
     assert {s: v["num_examples"] for s, v in manifest["splits"].items()} == {"test": 4, "train": 4}
-    assert len(list(out.glob("test-*-of-00002.tfrecord"))) == 2
+    assert len(list(out.glob("test/clips-*-of-00002.tfrecord"))) == 2
     assert (out / beam.FAILURES_FILE).read_text() == ""
 
 
