@@ -1,0 +1,290 @@
+"""Tests for helpers.writer: shards, manifest, determinism, kill-and-resume, labels and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import config, records, sources, writer
+from helpers.sample_data import write_index_video
+from helpers.shard_writer import assign_shards
+
+LENGTHS = {"Alpha": (5, 7, 9), "Beta": (11, 13, 6), "Gamma": (8, 10, 12)}
+LABELS = {"Alpha": 0, "Beta": 1, "Gamma": 2}
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> tuple[list[sources.VideoItem], list[sources.VideoItem]]:
+    root = tmp_path_factory.mktemp("videos")
+    train, test = [], []
+    for label, lengths in LENGTHS.items():
+        for g, n in enumerate(lengths):
+            vid = f"v_{label}_g{g:02d}_c01"
+            path = write_index_video(root / f"{vid}.avi", n, 10.0, size=(32, 32))
+            (test if g == 2 else train).append(sources.VideoItem(vid, str(path), label))
+    train.append(sources.VideoItem("v_Alpha_g09_c01", str(root / "broken.avi"), "Alpha"))
+    (root / "broken.avi").write_bytes(b"not a video")
+    return train, test
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _read_all(out: Path, manifest: dict, split: str) -> list[dict]:
+    return [
+        records.parse_example(r)
+        for s in manifest["splits"][split]["shards"]
+        for r in records.iter_records(out / s["file"])
+    ]
+
+
+def test_assign_shards_balanced_and_complete():
+    shards = assign_shards(103, 8, seed=3)
+    sizes = [len(s) for s in shards]
+    assert max(sizes) - min(sizes) <= 1
+    assert sorted(i for s in shards for i in s) == list(range(103))
+    assert shards == assign_shards(103, 8, seed=3) != assign_shards(103, 8, seed=4)
+
+
+def test_manifest_counts_add_up(tmp_path, clips):
+    train, test = clips
+    cfg = records.RecordConfig(policy="fixed", num_frames=8, short_policy="drop")
+    manifest = writer.write_dataset(train, test, tmp_path, cfg, shards=3, test_shards=2)
+    assert manifest == json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["label_map"] == {"Alpha": 0, "Beta": 1, "Gamma": 2}
+    assert manifest["jpeg_quality"] == 90 and manifest["truncation"]["policy"] == "fixed"
+    tr = manifest["splits"]["train"]
+    # train lengths 5,7 | 11,13 | 8,10 + one broken file: 4 kept, 2 dropped (too short), 1 failed
+    counts = (tr["num_clips_in"], tr["num_clips"], tr["num_dropped"], tr["num_failed"])
+    assert counts == (7, 4, 2, 1)
+    assert tr["num_examples"] == sum(s["num_examples"] for s in tr["shards"]) == 4
+    assert tr["num_frames"] == 32 and tr["label_counts"] == {"Beta": 2, "Gamma": 2}
+    (failure,) = tr["failures"]
+    assert failure["id"] == "v_Alpha_g09_c01" and "broken.avi" in failure["path"]
+    assert {d["id"] for d in tr["dropped_by_policy"]} == {"v_Alpha_g00_c01", "v_Alpha_g01_c01"}
+    assert [s["file"] for s in tr["shards"]] == [
+        f"train/clips-0000{k}-of-00003.tfrecord" for k in range(3)
+    ]
+    parsed = _read_all(tmp_path, manifest, "train")
+    assert len(parsed) == 4 and all(int(p["num_frames"]) == 8 for p in parsed)
+    te = manifest["splits"]["test"]
+    assert te["num_shards"] == 2 and te["num_examples"] == 3 - 1  # Beta g02 has 6 frames
+    for split in ("train", "test"):
+        for s in manifest["splits"][split]["shards"]:
+            assert (tmp_path / s["file"]).stat().st_size == s["bytes"]
+
+
+def test_same_seed_byte_identical_other_seed_differs(tmp_path, clips):
+    train, _ = clips
+    cfg = records.RecordConfig(policy="chunks", num_frames=3)
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        writer.write_split(train, tmp_path / name, "train", LABELS, cfg,
+                           shards=2, seed=seed)  # fmt: skip
+    a, b, c = (_files(tmp_path / n) for n in "abc")
+    assert a == b
+    assert a != c
+
+
+def test_workers_and_gzip_give_same_examples(tmp_path, clips):
+    train, _ = clips
+    cfg = records.RecordConfig(policy="none")
+    labels = LABELS
+    one = writer.write_split(train, tmp_path / "one", "train", labels, cfg, shards=2)
+    two = writer.write_split(train, tmp_path / "two", "train", labels, cfg, shards=2, workers=2)
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    gz = writer.write_split(train, tmp_path / "gz", "train", labels, cfg, shards=2, compress=True)
+    assert gz["shards"][0]["file"].endswith(".tfrecord.gz")
+    plain = [list(records.iter_records(tmp_path / "one" / s["file"])) for s in one["shards"]]
+    zipped = [list(records.iter_records(tmp_path / "gz" / s["file"])) for s in gz["shards"]]
+    assert plain == zipped and two["num_examples"] == one["num_examples"] == 6
+
+
+def test_group_shortest_truncates_each_group(tmp_path, clips):
+    train, _ = clips
+    cfg = records.RecordConfig(policy="group_shortest", group_size=2)
+    manifest = writer.write_dataset(train, None, tmp_path, cfg, shards=2)
+    got = {p["id"].numpy().decode(): int(p["num_frames"]) for p in _read_all(tmp_path, manifest,
+                                                                              "train")}  # fmt: skip
+    # lengths 5 7 8 10 11 13 -> groups (5,7) (8,10) (11,13)
+    assert got == {
+        "v_Alpha_g00_c01": 5, "v_Alpha_g01_c01": 5, "v_Gamma_g00_c01": 8,
+        "v_Gamma_g01_c01": 8, "v_Beta_g00_c01": 11, "v_Beta_g01_c01": 11,
+    }  # fmt: skip
+    assert (tmp_path / "train" / "lengths.json").exists()
+
+
+def test_unknown_test_label_is_an_error_before_writing(tmp_path, clips):
+    train, test = clips
+    bad = [*test, sources.VideoItem("v_Delta_g01_c01", test[0].path, "Delta")]
+    with pytest.raises(sources.UnknownLabelError, match="Delta"):
+        writer.write_dataset(train, bad, tmp_path, records.RecordConfig(), shards=1)
+    assert not (tmp_path / "train").exists()
+
+
+def test_duplicate_ids_and_changed_settings_are_errors(tmp_path, clips):
+    train, _ = clips
+    labels = LABELS
+    with pytest.raises(ValueError, match="duplicate"):
+        writer.write_split([*train, train[0]], tmp_path, "train", labels, records.RecordConfig())
+    writer.write_split(train[:2], tmp_path, "train", labels, records.RecordConfig(), shards=2)
+    with pytest.raises(ValueError, match="other settings"):
+        writer.write_split(train[:2], tmp_path, "train", labels, records.RecordConfig(quality=50))
+    with pytest.raises(ValueError, match="label map"):
+        writer.write_split(train[:2], tmp_path, "train", {"Alpha": 1, "Beta": 0, "Gamma": 2},
+                           records.RecordConfig())  # fmt: skip
+    # Fewer shards in the same folder: the old shard set is removed, not mixed in.
+    writer.write_split(train[:2], tmp_path, "train", labels, records.RecordConfig(), shards=1)
+    assert sorted(p.name for p in (tmp_path / "train").iterdir()) == [
+        "clips-00000-of-00001.tfrecord",
+        "clips-00000-of-00001.tfrecord.json",
+    ]
+
+
+_SLOW_WRITER = """
+import sys, time
+from helpers import records, shard_writer, sources, writer
+real = shard_writer.item_to_examples_with_stats
+def slow(*a, **k):
+    time.sleep(0.4)
+    return real(*a, **k)
+shard_writer.item_to_examples_with_stats = slow  # slow the first run down so it can be killed
+items = [sources.VideoItem(*row) for row in {items!r}]
+writer.write_split(items, sys.argv[1], "train", {labels!r}, records.RecordConfig(quality=80),
+                   shards=4, seed=7)
+"""
+
+
+def test_kill_midway_then_rerun_equals_clean_run(tmp_path, clips):
+    train, _ = clips
+    labels = LABELS
+    rows = [(i.id, i.path, i.label) for i in train]
+    script = textwrap.dedent(_SLOW_WRITER.format(items=rows, labels=labels))
+    killed = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(config.ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(killed)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not list((killed / "train").glob("*.json")):
+            assert proc.poll() is None, "writer exited before writing a shard"
+            assert time.monotonic() < deadline, "writer too slow to start"
+            time.sleep(0.02)
+        time.sleep(0.3)  # now inside a later shard
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    sidecars = list((killed / "train").glob("*.tfrecord.json"))
+    assert 1 <= len(sidecars) < 4, "the kill should land midway"
+    assert not (killed / "manifest.json").exists()
+    items = [sources.VideoItem(*row) for row in rows]
+    cfg = records.RecordConfig(quality=80)
+    resumed = writer.write_split(items, killed, "train", labels, cfg, shards=4, seed=7)
+    assert resumed["resumed_shards"] == len(sidecars)
+    writer.write_split(items, tmp_path / "clean", "train", labels, cfg, shards=4, seed=7)
+    assert _files(killed) == _files(tmp_path / "clean")
+    assert not list(killed.rglob("*.incomplete"))
+
+
+def _ucf_layout(root: Path, clips) -> tuple[Path, Path]:
+    train, test = clips
+    videos, splits = root / "UCF-101", root / "lists"
+    splits.mkdir(parents=True)
+    (splits / "classInd.txt").write_text("1 Alpha\r\n2 Beta\r\n3 Gamma\r\n")
+    lines = {"train": [], "test": []}
+    for split, items in (("train", train[:-1]), ("test", test)):
+        for item in items:
+            target = videos / item.label / f"{item.id}.avi"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(Path(item.path).read_bytes())
+            idx = f" {list(LENGTHS).index(item.label) + 1}" if split == "train" else ""
+            lines[split].append(f"{item.label}/{item.id}.avi{idx}")
+    lines["test"].append("Gamma/v_Gamma_g07_c01.avi")  # listed but missing on disk
+    (splits / "trainlist01.txt").write_text("\r\n".join(lines["train"]) + "\r\n")
+    (splits / "testlist01.txt").write_text("\r\n".join(lines["test"]) + "\r\n")
+    return videos, splits
+
+
+def test_cli_ucf101(tmp_path, clips, capsys):
+    videos, splits = _ucf_layout(tmp_path, clips)
+    out = tmp_path / "rec"
+    rc = writer.main(["ucf101", "--videos", str(videos), "--splits", str(splits), "--out", str(out),
+                      "--policy", "fixed", "--num-frames", "6", "--short-policy", "loop",
+                      "--shards", "2", "--workers", "1", "--gzip", "--size", "16"])  # fmt: skip
+    text = capsys.readouterr().out
+    assert rc == 1  # the missing test clip is reported
+    assert "records in" in text and "missing file" in text
+    manifest = writer.read_manifest(out)
+    assert manifest["label_map"] == {"Alpha": 0, "Beta": 1, "Gamma": 2}  # from classInd.txt
+    assert manifest["splits"]["train"]["num_examples"] == 6
+    assert manifest["splits"]["test"]["num_failed"] == 1
+    assert manifest["splits"]["test"]["num_clips_in"] == 4
+    parsed = _read_all(out, manifest, "test")
+    assert {int(p["num_frames"]) for p in parsed} == {6} and int(parsed[0]["height"]) == 16
+
+
+def test_cli_kinetics(tmp_path, clips, capsys):
+    train, test = clips
+    csv = tmp_path / "k.csv"
+    rows = ["label,youtube_id,time_start,time_end,split"]
+    for item in train[:-1] + test:
+        rows.append(f"{item.label.lower()},{item.id},0,1,{'val' if item in test else 'train'}")
+    csv.write_text("\n".join(rows) + "\n")
+    videos = Path(train[0].path).parent
+    rc = writer.main(["kinetics", "--csv", str(csv), "--train-split", "train",
+                      "--test-csv", str(csv), "--test-split", "val", "--videos", str(videos),
+                      "--path-format", "{youtube_id}.avi", "--out", str(tmp_path / "k"),
+                      "--policy", "chunks", "--num-frames", "4", "--workers", "1"])  # fmt: skip
+    assert rc == 0, capsys.readouterr().out
+    manifest = writer.read_manifest(tmp_path / "k")
+    assert manifest["label_map"] == {"alpha": 0, "beta": 1, "gamma": 2}
+    assert manifest["splits"]["train"]["num_clips"] == 6
+    # trimmed to [0, 1) s at 10 fps: at most 10 frames -> 1 or 2 chunks of 4 per clip
+    assert all(1 <= n for n in manifest["splits"]["train"]["label_counts"].values())
+
+
+def test_cli_help_explains_everything(capsys):
+    with pytest.raises(SystemExit) as e:
+        writer.main(["--help"])
+    assert e.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("ucf101", "kinetics", "group_shortest", "repeat_last", "manifest.json"):
+        assert word in text
+    with pytest.raises(SystemExit):
+        writer.main(["ucf101", "--help"])
+    sub = capsys.readouterr().out
+    for flag in ("--workers", "--shards", "--num-frames", "--policy", "--fps", "--gzip", "--seed"):
+        assert flag in sub
+
+
+def test_real_media_written_and_read(tmp_path):
+    media = config.shared_media()
+    if media is None:
+        pytest.skip("shared media not available")
+    items = [
+        sources.VideoItem("v_ApplyEyeMakeup_g01_c01",
+                          str(media / "ucf101/v_ApplyEyeMakeup_g01_c01.avi"), "ApplyEyeMakeup"),
+        sources.VideoItem("v_BaseballPitch_g01_c01",
+                          str(media / "ucf101/v_BaseballPitch_g01_c01.avi"), "BaseballPitch"),
+        sources.VideoItem("carving", str(media / "kinetics_carving_ice_rpi.mp4"), "carving ice"),
+        sources.VideoItem("pool", str(media / "mmaction2_rawvideo_part_0.mp4"), "cleaning pool"),
+    ]  # fmt: skip
+    cfg = records.RecordConfig(size=48, fps=10, policy="fixed", num_frames=8)
+    manifest = writer.write_dataset(items, None, tmp_path, cfg, shards=2)
+    tr = manifest["splits"]["train"]
+    assert tr["num_examples"] == 4 and tr["num_failed"] == 0
+    for p in _read_all(tmp_path, manifest, "train"):
+        video = records.decode_frames(p["frames"]).numpy()
+        assert video.shape[0] == 8 and min(video.shape[1:3]) == 48 and video.std() > 5
