@@ -233,7 +233,8 @@ def decode(
             t_next = (index + 1) / src_fps
             repeat = 1 if fps is None else 0
             if fps is not None:
-                while t0 + k / fps < t_next - _EPS:
+                stop = t_next if end is None else min(t_next, end)
+                while t0 + k / fps < stop - _EPS:
                     repeat, k = repeat + 1, k + 1
             if repeat:
                 ok, bgr = cap.retrieve()
