@@ -173,7 +173,7 @@ def write_video(path: str | Path, frames: Iterator[np.ndarray], fps: float, four
     imageio-ffmpeg's bundled ffmpeg with the MPEG-4 Part 2 codec and the same fourcc tag.
 
     Args:
-        path: Output file.
+        path: Output file (its folder is created).
         frames: RGB uint8 frames, all the same size.
         fps: Frame rate written into the header.
         fourcc: ``"XVID"``, ``"MJPG"`` or ``"mp4v"``.
@@ -185,6 +185,7 @@ def write_video(path: str | Path, frames: Iterator[np.ndarray], fps: float, four
         OSError: The encoder could not be opened.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     it = iter(frames)
     first = next(it)
     h, w = first.shape[:2]
