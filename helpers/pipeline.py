@@ -21,6 +21,8 @@ Clips shorter than a window are looped (``short="loop"``) or padded with black f
 
 from __future__ import annotations
 
+import dataclasses
+
 import tensorflow as tf
 
 from helpers import augment as augment_lib
@@ -218,6 +220,7 @@ def build_dataset(
     deterministic = True if deterministic is None else deterministic
     drop_remainder = training if drop_remainder is None else drop_remainder
     aug_cfg = augment or augment_lib.AugmentConfig()
+    rest_cfg = dataclasses.replace(aug_cfg, max_degrees=0.0)
     paths = list_files(files)
     if validate:
         for path in paths:
@@ -265,9 +268,16 @@ def build_dataset(
             frames = tf.gather(decode_frames(parsed["frames"], size), flat_idx)
         else:  # gather the chosen JPEG strings first, decode only those
             frames = decode_frames(tf.gather(parsed["frames"], flat_idx), size)
-        clip = resize_frames(frames, size)
-        if training:
-            clip = augment_lib.augment_clip(clip, aug_seed, aug_cfg)
+        if training and aug_cfg.max_degrees:  # resize + rotate in one resampling pass
+            rot_seed = augment_lib.rotation_seed(aug_seed)
+            angle = augment_lib.random_angle(rot_seed, aug_cfg.max_degrees)
+            clip = augment_lib.resize_rotate_clip(
+                frames, size, angle, aug_cfg.fill_mode, aug_cfg.fill_value, aug_cfg.interpolation
+            )
+        else:
+            clip = resize_frames(frames, size)
+        if training:  # the rest of augment_clip (crop, flip, colour), rotation already done
+            clip = augment_lib.augment_clip(clip, aug_seed, rest_cfg)
         flat_valid = tf.reshape(valid, [-1])
         if short == "pad":
             clip = clip * tf.cast(flat_valid, clip.dtype)[:, None, None, None]

@@ -115,3 +115,27 @@ def test_config_validation():
         augment.AugmentConfig(fill_mode="mirror")
     with pytest.raises(ValueError, match="min_crop_scale"):
         augment.AugmentConfig(min_crop_scale=0)
+
+
+def smooth_frames(frames: int = 3, size: int = 40) -> tf.Tensor:
+    y, x = np.mgrid[0:size, 0:size] / size
+    base = np.stack([np.sin(3 * x + t) * 0.5 + 0.5 for t in range(frames)])
+    rgb = np.stack([base, base * y, np.broadcast_to(x, base.shape)], axis=-1)
+    return tf.constant(np.round(rgb * 255).astype(np.uint8))
+
+
+def test_resize_rotate_clip_matches_resize_then_rotate():
+    frames = smooth_frames()
+    plain = tf.image.resize(frames, (64, 64)) / 255.0
+    fused0 = augment.resize_rotate_clip(frames, (64, 64), 0.0)
+    assert fused0.dtype == tf.float32 and fused0.shape == (3, 64, 64, 3)
+    # Inside the 1-pixel border (where the constant fill blends in) it is the same resize.
+    np.testing.assert_allclose(fused0[:, 1:-1, 1:-1], plain[:, 1:-1, 1:-1], atol=1.01 / 255)
+    fused = augment.resize_rotate_clip(frames, (64, 64), 0.3).numpy()
+    two_step = augment.rotate_clip(plain, 0.3).numpy()
+    assert np.abs(fused - two_step).mean() < 0.01
+    other = augment.rotate_clip(plain, 0.35).numpy()
+    assert np.abs(fused - other).mean() > np.abs(fused - two_step).mean() * 2
+    for t in range(3):  # one transform for all frames
+        alone = augment.resize_rotate_clip(frames[t : t + 1], (64, 64), 0.3).numpy()[0]
+        np.testing.assert_allclose(fused[t], alone, atol=1e-6)

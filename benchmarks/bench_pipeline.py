@@ -1,0 +1,240 @@
+"""Benchmark: the records reader against three other ways to feed 16-frame clips to a model.
+
+Every reader yields the same thing: batches of 8 clips, 16 consecutive frames at 172x172,
+float32 in [0, 1], each clip turned by one random angle. Readers:
+
+  (a) helpers.pipeline.build_dataset: choose the window, decode only its 16 JPEGs.
+  (b) the TF "load video data" tutorial's approach (our own re-implementation): a Python
+      generator opens each video with OpenCV, seeks to a random start, reads 16 frames and
+      formats each one with TF ops, wrapped in tf.data.Dataset.from_generator.
+  (c) the MediaPipe-seed approach: parse, decode EVERY frame, then slice the window
+      (build_dataset(decode_all=True): same code otherwise).
+  (d) the JPEG decode limit: tf.io.decode_jpeg alone over the same bytes (16 per clip).
+
+Goals: (a)/(b) >= 5x; (a)/(d) >= 0.6; (a)'s time per clip from 300-frame sources <= 1.3x its
+time from 32-frame sources. Runs on the generated sample data and on records written from
+../shared/media's real clips (skipped when absent).
+
+    python benchmarks/bench_pipeline.py [--quick] [--batches N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers import (  # noqa: E402
+    augment,
+    config,
+    frames,
+    pipeline,
+    records,
+    sample_data,
+    sources,
+    writer,
+)
+from helpers.timing import clips_per_second  # noqa: E402
+
+T, SIZE, BATCH = 16, 172, 8
+ROTATE = augment.AugmentConfig(max_degrees=15, min_crop_scale=1.0, max_brightness=0, max_contrast=0)
+REAL_CLIPS = (
+    "ucf101/v_ApplyEyeMakeup_g01_c01.avi",
+    "ucf101/v_BaseballPitch_g01_c01.avi",
+    "kinetics_carving_ice_rpi.mp4",
+    "kinetics_carving_ice_android.mp4",
+    "mmaction2_demo_kinetics400.mp4",
+    "mmaction2_tests_test.mp4",
+)
+
+
+def reader_a(files: list[str], **kw) -> tf.data.Dataset:
+    return pipeline.build_dataset(
+        files, num_frames=T, image_size=SIZE, batch_size=BATCH, training=True, augment=ROTATE,
+        repeat=True, deterministic=False, shuffle_buffer=16, **kw,
+    )  # fmt: skip
+
+
+def _format_frame(frame_bgr: np.ndarray) -> tf.Tensor:
+    """The tutorial's per-frame formatting: to float, then to the output size (centre crop)."""
+    frame = tf.image.convert_image_dtype(frame_bgr[..., ::-1], tf.float32)
+    side = min(frame.shape[0], frame.shape[1])
+    frame = tf.image.resize_with_crop_or_pad(frame, side, side)
+    return tf.image.resize(frame, (SIZE, SIZE))
+
+
+def _frames_from_video(path: str, rng: random.Random) -> np.ndarray:
+    cap = cv2.VideoCapture(path)
+    count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    start = rng.randint(0, max(0, count - T))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+    out, last = [], None
+    for _ in range(T):
+        ok, frame = cap.read()
+        if ok:
+            last = _format_frame(frame)
+        out.append(last if last is not None else tf.zeros((SIZE, SIZE, 3)))
+    cap.release()
+    return np.stack(out)
+
+
+def reader_b(items: list[sources.VideoItem], labels: dict[str, int]) -> tf.data.Dataset:
+    def generate():
+        rng = random.Random(0)
+        while True:
+            order = list(items)
+            rng.shuffle(order)
+            for item in order:
+                yield _frames_from_video(item.path, rng), labels[item.label]
+
+    spec = (tf.TensorSpec((T, SIZE, SIZE, 3), tf.float32), tf.TensorSpec((), tf.int32))
+    ds = tf.data.Dataset.from_generator(generate, output_signature=spec)
+    seeds = tf.data.Dataset.counter().map(lambda i: tf.stack([i, i]))
+    ds = tf.data.Dataset.zip((ds, seeds)).map(
+        lambda clip, seed: (augment.random_rotate_clip(clip[0], seed, ROTATE), clip[1])
+    )
+    return ds.batch(BATCH).prefetch(tf.data.AUTOTUNE)
+
+
+def window_bytes(files: list[str], limit: int = 64) -> list[bytes]:
+    """The JPEG strings of one 16-frame window per record (for the decode-only limit)."""
+    out: list[bytes] = []
+    for path in files:
+        for serialized in records.iter_records(path):
+            encoded = records.parse_example(serialized)["frames"].numpy()[:T]
+            out.extend(encoded[k % len(encoded)] for k in range(T))
+            if len(out) >= limit * T:
+                return out
+    return out
+
+
+def reader_d(data: list[bytes]) -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices(tf.constant(data)).repeat()
+    # Keep only each frame's height: frames of different sizes cannot be batched.
+    ds = ds.map(
+        lambda x: tf.shape(tf.io.decode_jpeg(x, channels=3))[0],
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    return ds.batch(T).map(lambda x: {"image": x}).batch(BATCH).prefetch(tf.data.AUTOTUNE)
+
+
+def record_files(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.glob("*.tfrecord*") if not p.name.endswith(".json"))
+
+
+def write_real_records(media: Path, out: Path) -> tuple[list[str], list[sources.VideoItem]]:
+    items = [
+        sources.VideoItem(id=Path(name).stem, path=str(media / name), label=Path(name).stem)
+        for name in REAL_CLIPS
+        if (media / name).exists()
+    ]
+    writer.write_dataset(items, None, out, records.RecordConfig(), shards=2)
+    return record_files(out / "train"), items
+
+
+def write_length_records(source: str, out: Path, lengths: tuple[int, ...] = (32, 300)) -> dict:
+    """Records of the same real frames (looped) at 32 and 300 frames per clip."""
+    clip = frames.decode(source, max_frames=64)
+    paths = {}
+    for length in lengths:
+        idx = np.arange(length) % len(clip.frames)
+        looped = frames.Clip(clip.frames[idx], np.arange(length) / clip.fps, clip.fps,
+                             clip.fps, length, length, source)  # fmt: skip
+        path = out / f"len{length}.tfrecord"
+        with tf.io.TFRecordWriter(str(path)) as w:
+            for n in range(24):
+                item = sources.VideoItem(id=f"len{length}_{n}", path=source, label="x")
+                w.write(records.clip_to_example(looped, item, 0).SerializeToString())
+        paths[length] = [str(path)]
+    return paths
+
+
+def measure(name: str, files: list[str], items, labels, batches: int) -> dict[str, float]:
+    print(f"\n## {name}: {len(files)} record files, {len(items)} video files")
+    rates = {
+        "(a) build_dataset (sample, then decode)": clips_per_second(reader_a(files), batches),
+        "(b) OpenCV generator + from_generator": clips_per_second(
+            reader_b(items, labels), max(2, batches // 4)
+        ),
+        "(c) decode every frame, then slice": clips_per_second(
+            reader_a(files, decode_all=True), batches
+        ),
+        "(d) decode_jpeg alone, same bytes": clips_per_second(
+            reader_d(window_bytes(files)), batches
+        ),
+    }
+    a = rates["(a) build_dataset (sample, then decode)"]
+    print(f"{'reader':42s} {'clips/s':>9s} {'ms/clip':>9s} {'(a)/x':>7s}")
+    for key, rate in rates.items():
+        print(f"{key:42s} {rate:9.1f} {1000 / rate:9.2f} {a / rate:7.2f}")
+    return {k[:3]: v for k, v in rates.items()}
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few batches (smoke run)")
+    parser.add_argument("--batches", type=int, default=None, help="timed batches per reader")
+    args = parser.parse_args(argv)
+    batches = args.batches or (3 if args.quick else 16)
+    print(config.describe())
+    print(f"clips: {T} frames at {SIZE}x{SIZE}, batch {BATCH}, rotation on; {batches} batches")
+
+    results = {}
+    data = sample_data.ensure_sample_data()
+    folder = writer.ensure_sample_records()
+    items = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
+    labels = sources.build_label_map(items)
+    results["sample"] = measure(
+        "sample data", record_files(folder / "train"), items, labels, batches
+    )
+    media = config.shared_media()
+    config.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_pipeline_", dir=config.DATA_DIR))
+    try:
+        return _run(results, items, batches, media, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(results: dict, items: list, batches: int, media: Path | None, tmp: Path) -> int:
+    if media is None:
+        print("\n## real clips: skipped (../shared/media not found)")
+        length_source = items[0].path
+    else:
+        real_files, real_items = write_real_records(media, tmp / "real")
+        real_labels = {it.label: i for i, it in enumerate(real_items)}
+        results["real"] = measure("real clips", real_files, real_items, real_labels, batches)
+        length_source = str(media / REAL_CLIPS[0])
+
+    lengths = write_length_records(length_source, tmp)
+    per_clip = {n: 1000 / clips_per_second(reader_a(f), batches) for n, f in lengths.items()}
+    print(f"\n## source length ({Path(length_source).name}, looped)")
+    for n, ms in per_clip.items():
+        print(f"(a) from {n:3d}-frame records: {ms:7.2f} ms/clip")
+
+    print("\n## goals")
+    for name, r in results.items():
+        ab, ad = r["(a)"] / r["(b)"], r["(a)"] / r["(d)"]
+        print(f"{name:7s} (a)/(b) = {ab:6.2f}x  goal >= 5    {verdict(ab >= 5)}")
+        print(f"{name:7s} (a)/(d) = {ad:6.2f}   goal >= 0.6  {verdict(ad >= 0.6)}")
+        print(f"{name:7s} (a)/(c) = {r['(a)'] / r['(c)']:6.2f}x  (no goal)")
+    ratio = per_clip[300] / per_clip[32]
+    print(f"length  t(300)/t(32) = {ratio:5.2f}   goal <= 1.3  {verdict(ratio <= 1.3)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
