@@ -35,6 +35,7 @@ from helpers.shard_writer import (
 from helpers.sources import VideoItem
 from helpers.truncation import group_shortest_targets
 from helpers.writer_cli import main
+from helpers.writer_manifest import check_manifest, read_manifest, split_entry, update_manifest
 
 __all__ = [
     "check_labels",
@@ -44,9 +45,6 @@ __all__ = [
     "write_dataset",
     "write_split",
 ]
-
-MANIFEST = "manifest.json"
-FORMAT = "tf-video SequenceExample v1 (MediaPipe MediaSequence keys, JPEG frames)"
 
 
 def check_labels(items: Iterable[VideoItem], label_map: Mapping[str, int], split: str) -> None:
@@ -147,7 +145,7 @@ def write_split(
         raise ValueError(f"split {split!r}: duplicate example ids {dup}")
     check_labels(items, label_map, split)
     out_dir = Path(out_dir)
-    _check_manifest(out_dir, label_map, cfg)
+    check_manifest(out_dir, label_map, cfg)
     split_dir = out_dir / split
     split_dir.mkdir(parents=True, exist_ok=True)
     targets: dict[str, int] = {}
@@ -182,99 +180,9 @@ def write_split(
         raise RuntimeError(f"{len(errors)} shard(s) failed (rerun to resume): " + "; ".join(errors))
     for path in stale_files(split_dir, name, [t.path for t in tasks]):
         path.unlink()
-    entry = _split_entry(split, tasks, failures, skipped=len(tasks) - len(todo))
-    _update_manifest(out_dir, split, entry, label_map, cfg, seed=seed, name=name)
+    entry = split_entry(split, tasks, failures, skipped=len(tasks) - len(todo))
+    update_manifest(out_dir, split, entry, label_map, cfg, seed=seed, name=name)
     return entry
-
-
-def _split_entry(
-    split: str, tasks: Sequence[ShardTask], failures: Sequence[Mapping[str, str]], skipped: int
-) -> dict[str, Any]:
-    sidecars = []
-    for task in tasks:
-        data = read_sidecar(task)
-        if data is None:
-            raise RuntimeError(f"{task.sidecar}: missing or stale after writing")
-        sidecars.append(data)
-    labels: dict[str, int] = {}
-    for s in sidecars:
-        for label, n in s["label_counts"].items():
-            labels[label] = labels.get(label, 0) + n
-    fields = ("num_clips_in", "num_clips", "num_examples", "num_frames", "num_failed")
-    entry: dict[str, Any] = {f: sum(s[f] for s in sidecars) for f in fields}
-    entry["num_dropped"] = sum(s["num_dropped"] for s in sidecars)
-    entry["num_failed"] += len(failures)
-    entry["num_clips_in"] += len(failures)
-    entry["num_shards"] = len(tasks)
-    entry["shards"] = [
-        {k: s[k] for k in ("file", "num_clips", "num_examples", "num_frames", "bytes", "sha256")}
-        | {"file": f"{split}/{s['file']}"}
-        for s in sidecars
-    ]
-    entry["label_counts"] = dict(sorted(labels.items()))
-    entry["frame_sizes"] = sorted({tuple(x) for s in sidecars for x in s["frame_sizes"]})
-    entry["failures"] = [dict(f) for f in failures] + [f for s in sidecars for f in s["failures"]]
-    entry["dropped_by_policy"] = [d for s in sidecars for d in s["dropped"]]
-    entry["resumed_shards"] = skipped  # informational only; not part of the data
-    return entry
-
-
-def read_manifest(out_dir: str | Path) -> dict[str, Any] | None:
-    """Returns ``out_dir/manifest.json`` as a dict, or None if there is none."""
-    path = Path(out_dir) / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def _check_manifest(out_dir: Path, label_map: Mapping[str, int], cfg: RecordConfig) -> None:
-    manifest = read_manifest(out_dir)
-    if manifest is None:
-        return
-    if manifest["label_map"] != dict(label_map):
-        raise ValueError(
-            f"{out_dir / MANIFEST}: written with another label map; use one label map for every "
-            "split (build it from the training split) or write to a new folder"
-        )
-    if manifest["config"] != cfg.to_dict():
-        raise ValueError(
-            f"{out_dir / MANIFEST}: written with other settings {manifest['config']}; "
-            "write to a new folder (or delete this one) to change them"
-        )
-
-
-def _update_manifest(
-    out_dir: Path,
-    split: str,
-    entry: dict[str, Any],
-    label_map: Mapping[str, int],
-    cfg: RecordConfig,
-    *,
-    seed: int,
-    name: str,
-) -> None:
-    manifest = read_manifest(out_dir) or {}
-    splits = dict(manifest.get("splits", {}))
-    splits[split] = {k: v for k, v in entry.items() if k != "resumed_shards"}
-    sizes = sorted({tuple(s) for e in splits.values() for s in e["frame_sizes"]})
-    new = {
-        "format": FORMAT,
-        "name": name,
-        "label_map": dict(label_map),
-        "config": cfg.to_dict(),
-        "frame_size": cfg.size if not isinstance(cfg.size, tuple) else list(cfg.size),
-        "frame_sizes_written": [list(s) for s in sizes],
-        "fps": cfg.fps,
-        "jpeg_quality": cfg.quality,
-        "truncation": {
-            "policy": cfg.policy,
-            "num_frames": cfg.num_frames,
-            "short_policy": cfg.short_policy,
-            "chunk_length": cfg.chunk_length,
-            "group_size": cfg.group_size,
-        },
-        "seed": seed,
-        "splits": dict(sorted(splits.items())),
-    }
-    atomic_write_json(out_dir / MANIFEST, new)
 
 
 def write_dataset(
