@@ -36,6 +36,9 @@ __all__ = [
     "setup_mediapy",
 ]
 
+# OpenCV's own "backend can't be used to capture by name" warnings add nothing to our errors.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 RESIZE_MODES = ("short_side", "exact", "center_crop")
 _EPS = 1e-6
 Size = int | tuple[int, int] | None

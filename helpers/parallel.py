@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import TypeVar
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bar: works in notebooks without ipywidgets
 
 __all__ = ["run_parallel"]
 
