@@ -121,12 +121,19 @@ class MovinetModel:
         if untrained:
             self.description += " -- predictions are meaningless until it is trained"
         self._obj = obj
+        self._base_fn = self._stream_fn = None
         if self.keras_model is not None:
-            km = self.keras_model
-            self._base_fn = tf.function(lambda image: km({"image": image}), reduce_retracing=True)
-            self._stream_fn = tf.function(lambda inputs: km(inputs), reduce_retracing=True)
-        else:
-            self._base_fn = self._stream_fn = None
+            self._trace_keras(self.keras_model)
+
+    def _trace_keras(self, km: tf_keras.Model) -> None:
+        """Wraps the Keras model in tf.functions with fully dynamic shapes: one trace each."""
+        image = tf.TensorSpec([None, None, None, None, 3], tf.float32)
+        if self.mode == "base":
+            self._base_fn = tf.function(lambda x: km({"image": x}), input_signature=[image])
+            return
+        states = km.init_states(tf.constant([1, 1, 8, 8, 3]))
+        specs = {k: tf.TensorSpec([None] * v.shape.rank, v.dtype) for k, v in states.items()}
+        self._stream_fn = tf.function(lambda x: km(x), input_signature=[{**specs, "image": image}])
 
     @property
     def tag(self) -> str:
