@@ -316,6 +316,7 @@ def save_jpeg_folder(clip: Clip, out_dir: str | os.PathLike, quality: int = 90) 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     try:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
         names = []
         for i, frame in enumerate(clip.frames):
             name = f"frame_{i:05d}.jpg"

@@ -63,6 +63,7 @@ _DISTRACTOR = {
 _SIZES = [(128, 96), (112, 112), (120, 90), (121, 91), (160, 120), (144, 108), (96, 96)]
 _FPS = (25.0, 30.0, 29.97)
 _DONE = ".done.json"
+_VERSION = 2  # bump when the generated content changes; old sets are rebuilt
 _SEED = 20261122
 _YT_CHARS = string.ascii_letters + string.digits + "-_"
 
@@ -154,6 +155,13 @@ def _build(tmp: Path, fast: bool, workers: int) -> dict:
     return {"fast": fast, "ucf_train": len(train), "ucf_test": len(test), "kinetics": len(rows) - 1}
 
 
+def _is_current(root: Path) -> bool:
+    try:
+        return json.loads((root / _DONE).read_text()).get("version") == _VERSION
+    except (OSError, ValueError):
+        return False
+
+
 def ensure_sample_data(
     root: str | Path | None = None, *, fast: bool = config.FAST, workers: int | None = None
 ) -> SampleData:
@@ -170,7 +178,7 @@ def ensure_sample_data(
     """
     root = Path(root) if root else config.DATA_DIR / ("sample_ci" if fast else "sample")
     data = _layout(root.resolve())
-    if (root / _DONE).exists():
+    if _is_current(root):
         return data
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.parent / f".{root.name}.lock", "w") as lock:
@@ -178,14 +186,15 @@ def ensure_sample_data(
             import fcntl
 
             fcntl.flock(lock, fcntl.LOCK_EX)  # A second process waits here, then finds .done.
-        if (root / _DONE).exists():
+        if _is_current(root):
             return data
-        if root.exists():  # Left over from an interrupted older run without a marker.
+        if root.exists():  # Made by an older generator version (or without a marker).
             shutil.rmtree(root)
         tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
         try:
             workers = workers or (1 if fast else min(4, os.cpu_count() or 1))
-            summary = _build(tmp, fast, workers)
+            os.chmod(tmp, 0o755)
+            summary = {"version": _VERSION, **_build(tmp, fast, workers)}
             (tmp / _DONE).write_text(json.dumps(summary))  # written last
             os.replace(tmp, root)
         finally:

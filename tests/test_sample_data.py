@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -112,3 +113,15 @@ def test_index_video_roundtrip(tmp_path, fourcc, ext, size):
     assert [sample_data.read_frame_index(f) for f in clip.frames] == list(range(40))
     small = resize_frames(clip.frames, 24)
     assert [sample_data.read_frame_index(f) for f in small] == list(range(40))
+
+
+def test_old_generator_version_is_rebuilt(tmp_path, monkeypatch):
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "stale.avi").write_bytes(b"old")
+    (root / ".done.json").write_text('{"version": 1}')
+    monkeypatch.setattr(sample_data, "_build", lambda tmp, fast, workers: {"stub": True})
+    sample_data.ensure_sample_data(root, fast=True)
+    marker = json.loads((root / ".done.json").read_text())
+    assert marker == {"version": sample_data._VERSION, "stub": True}
+    assert not (root / "stale.avi").exists()
