@@ -79,14 +79,13 @@ def _bench(name: str, items: list[sources.VideoItem], tmp: Path) -> list[str]:
             # Marginal rate: subtract a SMALL-clip run, which removes the fixed start-up cost
             # (each worker process imports TensorFlow once).
             began = time.perf_counter()
-            small = writer.write_split(items[:SMALL], tmp / "small", "train", label_map, cfg,
-                                       shards=SMALL, workers=workers)  # fmt: skip
+            writer.write_split(items[:SMALL], tmp / "small", "train", label_map, cfg,
+                               shards=SMALL, workers=workers)  # fmt: skip
             fixed = time.perf_counter() - began
             shutil.rmtree(tmp / "small")
             marginal = max(seconds - fixed, 1e-6)
             extra = (len(items) - SMALL) / len(items)
             rows.append((f"{label} (marginal)", marginal / extra, entry["num_frames"], size))
-            del small
     lines = [
         f"\n== {name}: {len(items)} clips, {num_frames} frames, raw uint8 "
         f"{raw_bytes / num_frames:,.0f} bytes/frame",

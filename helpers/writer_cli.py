@@ -174,7 +174,9 @@ def summary(manifest: dict, out: str | Path, seconds: float | None = None) -> st
         f"policy={manifest['truncation']['policy']}, quality={manifest['jpeg_quality']})",
         "{:6s} {:>6s} {:>8s} {:>8s} {:>8s} {:>6s} {:>7s} {:>8s}".format(*head),
     ]
-    for name, s in manifest["splits"].items():
+    order = sorted(manifest["splits"], key=lambda k: (k != "train", k))
+    for name in order:
+        s = manifest["splits"][name]
         mb = sum(x["bytes"] for x in s["shards"]) / 1e6
         lines.append(
             f"{name:6s} {s['num_shards']:6d} {s['num_clips_in']:8d} {s['num_examples']:8d} "
