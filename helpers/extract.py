@@ -25,7 +25,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from helpers import sources
-from helpers.frames import RESIZE_MODES, VideoDecodeError, decode, save_jpeg_folder
+from helpers.frames import (
+    RESIZE_MODES,
+    VideoDecodeError,
+    decode,
+    save_jpeg_folder,
+    single_threaded,
+)
 from helpers.parallel import run_parallel
 from helpers.sources import VideoItem
 
@@ -148,7 +154,12 @@ def extract_many(
         else:
             tasks.append((item, str(target), opts))
     for (item, _, _), result in run_parallel(
-        extract_one, tasks, workers=workers, desc="extract", progress=progress
+        extract_one,
+        tasks,
+        workers=workers,
+        desc="extract",
+        progress=progress,
+        initializer=single_threaded,
     ):
         if isinstance(result, Exception):
             reason = result.reason if isinstance(result, VideoDecodeError) else repr(result)

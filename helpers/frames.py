@@ -11,16 +11,15 @@ time, keeps the ones that fall on the target frame rate and returns them as one 
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from helpers.jpeg import decode_jpeg, encode_jpeg, save_jpeg_folder
 
 __all__ = [
     "RESIZE_MODES",
@@ -34,12 +33,23 @@ __all__ = [
     "resize_frames",
     "save_jpeg_folder",
     "setup_mediapy",
+    "single_threaded",
 ]
 
 # OpenCV's own "backend can't be used to capture by name" warnings add nothing to our errors.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 RESIZE_MODES = ("short_side", "exact", "center_crop")
+_DECODE_THREADS: int | None = None  # None: FFmpeg's default; worker processes set 1
+
+
+def single_threaded() -> None:
+    """Makes OpenCV use one thread in this process (for pool workers: processes, not threads)."""
+    global _DECODE_THREADS
+    _DECODE_THREADS = 1
+    cv2.setNumThreads(1)
+
+
 _EPS = 1e-6
 Size = int | tuple[int, int] | None
 
@@ -100,7 +110,8 @@ def _open(path: str | os.PathLike) -> tuple[cv2.VideoCapture, float, int]:
         raise VideoDecodeError(p, "is a folder, not a video file")
     if p.stat().st_size == 0:
         raise VideoDecodeError(p, "empty file (0 bytes)")
-    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
+    params = [] if _DECODE_THREADS is None else [cv2.CAP_PROP_N_THREADS, _DECODE_THREADS]
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, params)
     if not cap.isOpened():
         cap.release()
         raise VideoDecodeError(p, "cannot open: not a video, unsupported codec, or truncated")
@@ -264,85 +275,6 @@ def decode(
         header_frame_count=count,
         path=str(path),
     )
-
-
-def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90) -> bytes:
-    """Encodes one RGB uint8 frame as JPEG bytes (deterministic for the same input).
-
-    Args:
-        frame_rgb: ``[H, W, 3]`` uint8 RGB.
-        quality: JPEG quality 1-100.
-
-    Returns:
-        The JPEG file contents.
-
-    Raises:
-        ValueError: OpenCV refused the frame.
-    """
-    bgr = cv2.cvtColor(np.ascontiguousarray(frame_rgb), cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:
-        raise ValueError(f"cannot JPEG-encode a frame of shape {frame_rgb.shape}")
-    return buf.tobytes()
-
-
-def decode_jpeg(data: bytes) -> np.ndarray:
-    """Decodes JPEG bytes into an RGB uint8 ``[H, W, 3]`` array.
-
-    Raises:
-        ValueError: The bytes are not a decodable image.
-    """
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ValueError("not a decodable JPEG")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-def save_jpeg_folder(clip: Clip, out_dir: str | os.PathLike, quality: int = 90) -> Path:
-    """Writes ``frame_00000.jpg, ...`` plus ``index.json`` (timestamps, fps, counts).
-
-    The folder is built under a temporary name next to ``out_dir`` and renamed at the end, so a
-    crash never leaves a half-written ``out_dir``. An existing ``out_dir`` is replaced.
-
-    Args:
-        clip: From :func:`decode`.
-        out_dir: The folder to create.
-        quality: JPEG quality.
-
-    Returns:
-        ``out_dir`` as a Path.
-    """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
-    try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
-        names = []
-        for i, frame in enumerate(clip.frames):
-            name = f"frame_{i:05d}.jpg"
-            (tmp / name).write_bytes(encode_jpeg(frame, quality))
-            names.append(name)
-        index = {
-            "source": clip.path,
-            "num_frames": len(names),
-            "height": int(clip.frames.shape[1]),
-            "width": int(clip.frames.shape[2]),
-            "fps": clip.fps,
-            "source_fps": clip.source_fps,
-            "num_decoded": clip.num_decoded,
-            "header_frame_count": clip.header_frame_count,
-            "quality": quality,
-            "frames": names,
-            "timestamps": [round(float(t), 6) for t in clip.timestamps],
-        }
-        (tmp / "index.json").write_text(json.dumps(index, indent=1))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
 
 
 def setup_mediapy() -> None:

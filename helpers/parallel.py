@@ -31,6 +31,7 @@ def run_parallel(
     desc: str = "",
     unit: str = "video",
     progress: bool = True,
+    initializer: Callable[[], None] | None = None,
 ) -> Iterator[tuple[T, R | Exception]]:
     """Runs ``fn(task)`` for every task, inline or in a pool of worker processes.
 
@@ -45,6 +46,7 @@ def run_parallel(
         desc: Progress-bar label.
         unit: Progress-bar unit.
         progress: Show a tqdm progress bar.
+        initializer: Top-level function each worker process runs once at start (not inline).
 
     Yields:
         ``(task, result)`` in completion order; ``result`` is the exception instance when ``fn``
@@ -63,7 +65,9 @@ def run_parallel(
                 yield task, result
             return
         ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)), mp_context=ctx, initializer=initializer
+        ) as pool:
             pending: dict = {}
             it = iter(todo)
             for task in it:
