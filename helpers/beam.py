@@ -340,6 +340,33 @@ def _importable_helpers() -> Iterator[None]:
             os.environ["PYTHONPATH"] = old
 
 
+@contextlib.contextmanager
+def _notebook_safe() -> Iterator[None]:
+    """Lets a pipeline be built inside Jupyter when Beam's interactive hooks cannot import.
+
+    In IPython, Beam 2.77 relabels every transform through ``apache_beam.runners.interactive``,
+    which imports ``apache_beam.dataframe``; with pandas >= 2.4 (outside Beam's ``pandas<2.4``
+    pin) that import fails with ``AttributeError: type object 'DataFrame' has no attribute
+    'first'``. Only then is the cosmetic relabelling switched off, for this pipeline only.
+    """
+    from apache_beam import pipeline as pipeline_module
+    from apache_beam.utils import interactive_utils
+
+    broken = False
+    if interactive_utils.is_in_ipython():
+        try:
+            from apache_beam.runners.interactive import interactive_environment  # noqa: F401
+        except Exception:  # noqa: BLE001 - any import failure means the hook cannot run.
+            broken = True
+    original = pipeline_module.alter_label_if_ipython
+    if broken:
+        pipeline_module.alter_label_if_ipython = lambda *_args: None
+    try:
+        yield
+    finally:
+        pipeline_module.alter_label_if_ipython = original
+
+
 def _clear_outputs(out_dir: str, splits: Sequence[str], name: str, compression: str | None) -> None:
     """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
     patterns = [shard_pattern(out_dir, s, name=name, compression=compression) for s in splits]
@@ -390,7 +417,8 @@ def run_pipeline(
     splits = sorted({_split_of(item) for item in items})
     _clear_outputs(out, splits, name, compression)
     args = _with_defaults(pipeline_args, workers)
-    with _importable_helpers(), beam.Pipeline(options=PipelineOptions(args)) as pipeline:
+    options = PipelineOptions(args)
+    with _importable_helpers(), _notebook_safe(), beam.Pipeline(options=options) as pipeline:
         build_pipeline(
             pipeline,
             items,
@@ -404,7 +432,7 @@ def run_pipeline(
     counts_path = FileSystems.join(out, _COUNTS_PREFIX)
     counts = {row["split"]: row["count"] for row in map(json.loads, _read_lines(counts_path))}
     FileSystems.delete([counts_path])
-    from helpers.writer import FORMAT  # the same record format as the local writer
+    from helpers.writer_manifest import FORMAT  # the same record format as the local writer
 
     failures = read_failures(out)
     manifest: dict[str, Any] = {

@@ -1,0 +1,135 @@
+"""Benchmark: clips/s of the local writer vs the same conversion on Beam's DirectRunner.
+
+Every run converts the same sample clips with the same ``RecordConfig`` (decode + JPEG encode
+through ``helpers.records.item_to_examples``) and is timed end to end, start-up included:
+
+  (anchor) helpers.writer.write_split with 1 and 2 worker processes.
+  (beam)   helpers.beam.run_pipeline on the DirectRunner, ``multi_processing`` with 1 and 2
+           workers (each worker process imports TensorFlow), and the in-process runner.
+
+The overhead ratio is local clips/s ÷ Beam clips/s at the same worker count (1.0 = no overhead),
+both end to end and marginal (a 4-clip run is subtracted, which removes the fixed start-up cost:
+worker processes importing TensorFlow, stage scheduling). Goal: marginal overhead <= 1.5x at 2
+workers. The examples of every run are checked byte for byte.
+
+    python benchmarks/bench_beam.py [--quick] [--clips N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers import beam, records, sample_data, sources, writer  # noqa: E402
+
+GOAL = 1.5
+SMALL = 4
+
+
+def _read(files: list[Path]) -> dict[bytes, int]:
+    seen: dict[bytes, int] = {}
+    for path in files:
+        for serialized in records.iter_records(path):
+            seen[serialized] = seen.get(serialized, 0) + 1
+    return seen
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    fn()
+    return time.perf_counter() - began
+
+
+def _runs(items, label_map, cfg, tmp: Path) -> list[tuple[str, int, float, list[Path]]]:
+    """Runs every configuration once on ``items``: (name, workers, seconds, shard files)."""
+    rows = []
+    for workers in (1, 2):
+        out = tmp / f"local{workers}"
+        seconds = _timed(
+            lambda out=out, w=workers: writer.write_split(
+                items, out, "train", label_map, cfg, shards=2, workers=w
+            )
+        )
+        rows.append(("local writer", workers, seconds, sorted((out / "train").glob("*.tfrecord"))))
+    for name, workers, flags in (
+        ("beam multi_processing", 1, None),
+        ("beam multi_processing", 2, None),
+        ("beam in-process", 1, ["--runner=DirectRunner"]),
+    ):
+        out = tmp / f"beam{workers}{'p' if flags else 'm'}"
+        seconds = _timed(
+            lambda out=out, w=workers, f=flags: beam.run_pipeline(
+                items, label_map, cfg, out, num_shards=2, workers=w, pipeline_args=f
+            )
+        )
+        rows.append((name, workers, seconds, sorted((out / "train").glob("*.tfrecord"))))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="24 clips instead of 120")
+    parser.add_argument("--clips", type=int, default=None, help="number of sample clips")
+    args = parser.parse_args(argv)
+    n = args.clips or (24 if args.quick else 120)
+    data = sample_data.ensure_sample_data()
+    pool = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
+    step = max(1, len(pool) // n)
+    items = pool[::step][:n]  # spread over classes, groups, sizes and codecs
+    small = items[:SMALL]
+    label_map = sources.read_class_index(data.ucf_splits / "classInd.txt")
+    cfg = records.RecordConfig()  # every frame, source size: the full decode + encode cost
+    frames = sum(records.count_frames(item, cfg) for item in items)
+    print(f"{len(items)} sample clips ({frames} frames) and a {SMALL}-clip run to split off the "
+          f"fixed start-up cost; cfg={cfg.to_dict()}")  # fmt: skip
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_beam_"))
+    try:
+        big = _runs(items, label_map, cfg, tmp / "big")
+        few = _runs(small, label_map, cfg, tmp / "small")
+        reference = _read(big[0][3])
+        same = len(reference) == len(items) and all(_read(r[3]) == reference for r in big)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    table = []
+    for (name, workers, seconds, _), (_, _, seconds_small, _) in zip(big, few, strict=True):
+        marginal = seconds - seconds_small
+        rate = (len(items) - SMALL) / marginal if marginal > 0 else float("nan")
+        table.append((name, workers, seconds, len(items) / seconds, seconds_small, rate))
+    local = {w: row for row in table if row[0] == "local writer" for w in [row[1]]}
+    print(
+        f"\n{'run':22s} {'workers':>7s} {'total s':>8s} {'clips/s':>8s} {'overhead':>9s} "
+        f"{'start-up s':>10s} {'marginal clips/s':>17s} {'overhead':>9s}"
+    )
+    for name, workers, seconds, rate, startup, marginal in table:
+        ref = local[workers]
+        print(
+            f"{name:22s} {workers:7d} {seconds:8.2f} {rate:8.2f} {ref[3] / rate:8.2f}x "
+            f"{startup:10.2f} {marginal:17.2f} {ref[5] / marginal:8.2f}x"
+        )
+    beam2 = next(row for row in table if row[0] == "beam multi_processing" and row[1] == 2)
+    total_overhead, marginal_overhead = local[2][3] / beam2[3], local[2][5] / beam2[5]
+    print(
+        "\noverhead = local clips/s / Beam clips/s at the same worker count. 'total' is timed end "
+        f"to end (start-up included); 'marginal' = the extra {len(items) - SMALL} clips over the "
+        f"{SMALL}-clip run (start-up excluded). 'start-up s' = the {SMALL}-clip run.\n"
+        f"identical examples in every run (byte-equal sets): {same}"
+    )
+    verdict = "PASS" if marginal_overhead <= GOAL else "MISS"
+    print(
+        f"goal: Beam multi_processing marginal overhead <= {GOAL:.1f}x at 2 workers: "
+        f"{marginal_overhead:.2f}x {verdict} (end to end: {total_overhead:.2f}x)"
+    )
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
