@@ -256,7 +256,8 @@ def ensure_sample_records(
     """Writes the sample data's train/test records once and returns their folder (idempotent).
 
     Later notebooks call this to get records without repeating notebook 02. The folder is
-    ``config.DATA_DIR / "records" / "sample_<policy>[_<num_frames>][_s<size>][_fps<fps>]"``.
+    ``config.DATA_DIR / "records" / "sample[_ci]_<policy>[_<num_frames>][_s<size>][_fps<fps>]"``
+    (``sample_ci`` in CI fast mode, whose sample set is smaller).
 
     Args:
         policy: Truncation policy (``"none"``, ``"fixed"``, ``"group_shortest"``, ``"chunks"``).
@@ -289,17 +290,20 @@ def ensure_sample_records(
         suffix += f"_g{num_frames}"
     suffix += (f"_s{size}" if size else "") + (f"_fps{fps:g}" if fps else "")
     cfg = RecordConfig(**kwargs)
-    out = Path(out_dir) if out_dir else config.DATA_DIR / "records" / f"sample_{policy}{suffix}"
+    prefix = "sample_ci" if config.FAST else "sample"  # the two sample sets differ
+    out = Path(out_dir) if out_dir else config.DATA_DIR / "records" / f"{prefix}_{policy}{suffix}"
+    data = sample_data.ensure_sample_data()  # returns at once when present
+    train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
+    test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
     manifest = read_manifest(out)
     if (
         manifest
         and manifest["config"] == cfg.to_dict()
         and {"train", "test"} <= set(manifest["splits"])
+        and manifest["splits"]["train"]["num_clips_in"] == len(train)
+        and manifest["splits"]["test"]["num_clips_in"] == len(test)
     ):
         return out
-    data = sample_data.ensure_sample_data()
-    train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
-    test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
     write_dataset(
         train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
         workers=workers, seed=seed,

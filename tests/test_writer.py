@@ -288,3 +288,20 @@ def test_real_media_written_and_read(tmp_path):
     for p in _read_all(tmp_path, manifest, "train"):
         video = records.decode_frames(p["frames"]).numpy()
         assert video.shape[0] == 8 and min(video.shape[1:3]) == 48 and video.std() > 5
+
+
+def test_ensure_sample_records_is_idempotent(tmp_path, clips, monkeypatch):
+    from types import SimpleNamespace
+
+    from helpers import sample_data
+
+    videos, splits = _ucf_layout(tmp_path, clips)
+    fake = SimpleNamespace(ucf_root=videos, ucf_splits=splits)
+    monkeypatch.setattr(sample_data, "ensure_sample_data", lambda *a, **k: fake)
+    out = writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec")
+    manifest = writer.read_manifest(out)
+    assert manifest["truncation"]["num_frames"] == 4
+    assert manifest["splits"]["train"]["num_examples"] == 6
+    stamp = (out / "manifest.json").stat().st_mtime_ns
+    assert writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec") == out
+    assert (out / "manifest.json").stat().st_mtime_ns == stamp  # nothing rewritten
