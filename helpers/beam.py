@@ -13,8 +13,11 @@ failures) is written after the pipeline finishes::
     manifest = beam.run_pipeline(items, label_map, records.RecordConfig(), "out/",
                                  num_shards=4, pipeline_args=["--runner=DirectRunner"])
 
-Runner flags pass through unchanged (``python -m helpers.beam --help``): without ``--runner`` the
-pipeline runs on the DirectRunner in ``multi_processing`` mode with ``--workers`` processes.
+``policy="group_shortest"`` adds a counting stage whose per-split targets reach the conversion as
+a side input. Videos may live on any Beam filesystem (``gs://`` needs ``apache-beam[gcp]``); the
+``DoFn``s are in :mod:`helpers.beam_dofns`. Runner flags pass through unchanged
+(``python -m helpers.beam --help``): without ``--runner`` the pipeline runs on the DirectRunner in
+``multi_processing`` mode with ``--workers`` processes.
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from helpers import config
+from helpers.beam_dofns import (
+    FAILED_TAG,
+    CountFramesDoFn,
+    VideoToExamplesDoFn,
+    group_targets,
+    split_of,
+)
 
 if TYPE_CHECKING:  # Heavy modules (TensorFlow, OpenCV) load lazily, in DoFn.setup().
     from helpers.records import RecordConfig
@@ -52,15 +62,12 @@ __all__ = [
     "shard_pattern",
 ]
 
-FAILED_TAG = "failed"
-"""Tag of the dead-letter output: one ``{"id", "path", "reason", "split"}`` dict per failure."""
 FAILURES_FILE = "failures.jsonl"
 MANIFEST_FILE = "manifest.json"
 SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
 """Beam's shard name template: ``train/clips-00003-of-00008.tfrecord``, as ``helpers.writer``."""
 _SUFFIX = ".tfrecord"
 _COUNTS_PREFIX = "_beam_counts"
-_NO_SPLIT = "all"
 
 
 def shard_pattern(
@@ -79,116 +86,6 @@ def shard_pattern(
     """
     suffix = _SUFFIX + (".gz" if compression == "gzip" else "")
     return FileSystems.join(out_dir, split, f"{name}-*-of-*{suffix}")
-
-
-def _split_of(item: VideoItem) -> str:
-    return item.split or _NO_SPLIT
-
-
-def _failure(item: VideoItem, err: Exception) -> beam.pvalue.TaggedOutput:
-    """Wraps an exception as a dead-letter row (``VideoDecodeError`` gives its own reason)."""
-    reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
-    row = {"id": item.id, "path": item.path, "split": _split_of(item), "reason": str(reason)}
-    return beam.pvalue.TaggedOutput(FAILED_TAG, row)
-
-
-class _RecordsDoFn(beam.DoFn):
-    """Base: imports ``helpers.records`` (TensorFlow, OpenCV) once per worker in ``setup()``."""
-
-    def __init__(self, cfg: RecordConfig) -> None:
-        super().__init__()
-        self._cfg = cfg
-        self._records: Any = None
-        self._failed = beam.metrics.Metrics.counter("video", "clips_failed")
-
-    def setup(self) -> None:
-        """Imports the heavy modules on the worker, not at pipeline-construction time."""
-        from helpers import records
-
-        self._records = records
-
-
-class CountFramesDoFn(_RecordsDoFn):
-    """The ``group_shortest`` counting pass: emits ``(split, (item, decoded frame count))``."""
-
-    def process(self, item: VideoItem) -> Iterator[Any]:
-        """Counts one item's frames with ``records.count_frames``.
-
-        Args:
-            item: The video to count.
-
-        Yields:
-            ``(split, (item, length))``, or a tagged failure dict.
-        """
-        try:
-            length = self._records.count_frames(item, self._cfg)
-        except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
-            self._failed.inc()
-            yield _failure(item, err)
-            return
-        yield _split_of(item), (item, length)
-
-
-class VideoToExamplesDoFn(_RecordsDoFn):
-    """Decodes one video and emits ``(split, serialized SequenceExample)`` per example.
-
-    It calls ``helpers.records.item_to_examples``, the same function as the local writer, so the
-    bytes are identical. Any exception goes to the ``FAILED_TAG`` output as a dict with the item's
-    id, path, split and a reason: nothing is lost silently.
-    """
-
-    def __init__(self, label_map: dict[str, int], cfg: RecordConfig) -> None:
-        """Stores the (small, picklable) arguments sent to every worker.
-
-        Args:
-            label_map: Class name → index, shared by every split.
-            cfg: The record config (the same object the local writer takes).
-        """
-        super().__init__(cfg)
-        self._label_map = dict(label_map)
-        self._clips = beam.metrics.Metrics.counter("video", "clips_ok")
-        self._examples = beam.metrics.Metrics.counter("video", "examples")
-
-    def process(
-        self, item: VideoItem, targets: dict[tuple[str, str], int] | None = None
-    ) -> Iterator[Any]:
-        """Converts one item.
-
-        Args:
-            item: The video to convert.
-            targets: ``group_shortest`` only: ``(split, id)`` → frame count (a side input).
-
-        Yields:
-            ``(split, bytes)`` for each example, or a tagged failure dict.
-        """
-        truncate_to = None if targets is None else targets[(_split_of(item), item.id)]
-        try:
-            examples = self._records.item_to_examples(
-                item, self._label_map, self._cfg, truncate_to=truncate_to
-            )
-        except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
-            self._failed.inc()
-            yield _failure(item, err)
-            return
-        self._clips.inc()
-        self._examples.inc(len(examples))
-        for serialized in examples:
-            yield _split_of(item), serialized
-
-
-def _group_targets(
-    split_and_lengths: tuple[str, Any], group_size: int
-) -> list[tuple[tuple[str, str], int]]:
-    """Runs ``truncation.group_shortest_targets`` over one split's ``(item, length)`` pairs.
-
-    Keys are ``(split, id)``: ids repeat across splits (``folder_items`` uses ``label/stem``).
-    """
-    from helpers import truncation
-
-    split, pairs = split_and_lengths
-    lengths = {item.id: length for item, length in pairs}
-    targets = truncation.group_shortest_targets(lengths, group_size)
-    return [((split, item_id), n) for item_id, n in targets.items()]
 
 
 def build_pipeline(
@@ -218,7 +115,7 @@ def build_pipeline(
         compression: ``None`` or ``"gzip"``.
         name: The shard file prefix.
     """
-    splits = sorted({_split_of(item) for item in items})
+    splits = sorted({split_of(item) for item in items})
     gzip = compression == "gzip"
     suffix = _SUFFIX + (".gz" if gzip else "")
     videos = pipeline | "Items" >> beam.Create(list(items), reshuffle=True)
@@ -230,7 +127,7 @@ def build_pipeline(
         targets = (
             counted.lengths
             | "LengthsBySplit" >> beam.GroupByKey()
-            | "GroupShortest" >> beam.FlatMap(_group_targets, cfg.group_size)
+            | "GroupShortest" >> beam.FlatMap(group_targets, cfg.group_size)
         )
         results = (
             counted.lengths
@@ -414,7 +311,7 @@ def run_pipeline(
         raise ValueError(f"compression must be None or 'gzip', got {compression!r}")
     out = os.fspath(out_dir)
     FileSystems.mkdirs(out) if not FileSystems.exists(out) else None
-    splits = sorted({_split_of(item) for item in items})
+    splits = sorted({split_of(item) for item in items})
     _clear_outputs(out, splits, name, compression)
     args = _with_defaults(pipeline_args, workers)
     options = PipelineOptions(args)
@@ -451,7 +348,7 @@ def run_pipeline(
         files = sorted(os.path.basename(m.path) for m in matched[0].metadata_list)
         failed = [row for row in failures if row["split"] == split]
         manifest["splits"][split] = {
-            "num_clips_in": sum(_split_of(item) == split for item in items),
+            "num_clips_in": sum(split_of(item) == split for item in items),
             "num_examples": counts.get(split, 0),
             "num_failed": len(failed),
             "num_shards": len(files),

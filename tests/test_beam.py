@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import beam, beam_cli, config, records, sources, writer
+from helpers import beam, beam_cli, beam_dofns, config, records, sources, writer
 
 IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
 
@@ -159,6 +159,44 @@ def test_shard_count_is_honoured(videos: Path, tmp_path: Path, gzip: bool) -> No
         f"train/{w}" for w in want
     ]
     assert len(_read_split(out, "train", gzip=gzip)) == len(items)
+
+
+class _FakeRemote:
+    """Stands in for Beam's FileSystems: ``fake://<local path>`` is a "remote" file."""
+
+    @staticmethod
+    def get_scheme(path: str) -> str | None:
+        return "fake" if path.startswith("fake://") else None
+
+    @staticmethod
+    def open(path: str):
+        return open(path.removeprefix("fake://"), "rb")
+
+
+def test_remote_videos_are_copied_and_keep_their_path(
+    videos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(beam_dofns, "FileSystems", _FakeRemote)
+    local = sources.folder_items(videos, split="train")
+    remote = [
+        sources.VideoItem(it.id, "fake://" + it.path, it.label, split="train") for it in local
+    ]
+    cfg = records.RecordConfig(size=16, max_frames=4)
+    label_map = sources.build_label_map(local)
+    beam.run_pipeline(
+        remote, label_map, cfg, tmp_path / "out", num_shards=1, pipeline_args=IN_PROCESS
+    )
+    got = _read_split(tmp_path / "out", "train")
+    want = _local(local, label_map, cfg, "train", tmp_path / "local")
+    assert sorted(got) == sorted(want)
+    for item in local:
+        example = tf.train.SequenceExample.FromString(got[item.id])
+        path = example.context.feature[records.CLIP_DATA_PATH_KEY].bytes_list.value[0].decode()
+        assert path == "fake://" + item.path
+        example.context.feature[records.CLIP_DATA_PATH_KEY].bytes_list.value[:] = [
+            item.path.encode()
+        ]
+        assert example.SerializeToString(deterministic=True) == want[item.id]
 
 
 def test_runner_flags_pass_through() -> None:
