@@ -245,7 +245,7 @@ def decode(
             decoded += 1
             # How many output sample times fall while this frame is on screen?
             t_next = (index + 1) / src_fps
-            repeat = 1 if fps is None else 0
+            repeat = int(fps is None and t >= t0 - _EPS)  # (an inexact seek may land early)
             if fps is not None:
                 stop = t_next if end is None else min(t_next, end)
                 while t0 + k / fps < stop - _EPS:
