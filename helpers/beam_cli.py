@@ -21,11 +21,24 @@ from typing import TYPE_CHECKING, Any
 from apache_beam.io.filesystems import FileSystems
 
 from helpers import beam
+from helpers.beam_dofns import local_copy
 
 if TYPE_CHECKING:
     from helpers.sources import VideoItem
 
 __all__ = ["main"]
+
+_EPILOG = """\
+runners (every flag not listed above goes to Beam unchanged):
+  local (default)  --runner DirectRunner --direct_running_mode=multi_processing
+                   --direct_num_workers=N   (N = --workers)
+  Dataflow         --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
+                   --setup_file ./pyproject.toml --requirements_file worker-requirements.txt
+                   (or --sdk_container_image IMAGE); needs apache-beam[gcp]; --video_root,
+                   --csv and --out_dir may be gs:// URLs
+  Flink            --runner FlinkRunner --flink_master HOST:8081 [--parallelism N]
+  Spark            --runner SparkRunner [--spark_master_url spark://HOST:7077]
+"""
 
 
 def _value(text: str) -> Any:
@@ -42,10 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Convert videos to SequenceExample TFRecord shards with Apache Beam. Flags not "
         "listed here (--runner, --project, --region, --temp_location, --flink_master, ...) pass "
         "through to Beam unchanged. Without --runner: DirectRunner, multi_processing, --workers.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = parser.add_argument_group("source (the same readers as the local writer)")
     src.add_argument("--source", choices=("ucf101", "kinetics", "folder"), required=True)
-    src.add_argument("--video_root", required=True, help="folder holding the videos")
+    src.add_argument(
+        "--video_root", required=True, help="folder (or gs://... URL) holding the videos"
+    )
     src.add_argument("--split_dir", help="ucf101: folder with classInd.txt and the split lists")
     src.add_argument("--fold", type=int, default=1, help="ucf101: split fold 1-3 (default 1)")
     src.add_argument("--csv", help="kinetics: annotation CSV")
@@ -82,33 +99,58 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _items_from_args(args: argparse.Namespace) -> tuple[list[VideoItem], dict[str, int]]:
-    """Reads the items and the label map with helpers.sources, as the local writer does."""
+_REMOTE = "/__remote_video_root__"  # stands in for a gs://... root while sources build paths
+
+
+def _read_items(args: argparse.Namespace, root: str) -> list[list[VideoItem]]:
+    """Reads the items of each requested split with ``helpers.sources``."""
     from helpers import sources
 
     if args.source == "ucf101":
-        if not args.split_dir:
-            raise SystemExit("--source ucf101 needs --split_dir")
-        splits = args.splits or ["train", "test"]
-        per_split = [
-            sources.ucf101_items(args.video_root, args.split_dir, split=s, fold=args.fold)
-            for s in splits
+        return [
+            sources.ucf101_items(root, args.split_dir, split=s, fold=args.fold)
+            for s in args.splits or ["train", "test"]
         ]
+    if args.source == "kinetics":
+        extra = {"path_format": args.path_format} if args.path_format else {}
+        with local_copy(args.csv) as csv_path:  # the CSV may be on gs:// too
+            return [
+                sources.kinetics_items(csv_path, root, split=s, **extra)
+                for s in args.splits or [None]
+            ]
+    return [sources.folder_items(root, split=s) for s in args.splits or [None]]
+
+
+def _items_from_args(args: argparse.Namespace) -> tuple[list[VideoItem], dict[str, int]]:
+    """Reads the items and the label map with helpers.sources, as the local writer does.
+
+    A remote ``--video_root`` (``gs://...``) works for ucf101 and kinetics: the sources build the
+    paths under a placeholder root, which is then replaced by the URL.
+    """
+    from helpers import sources
+
+    if args.source == "ucf101" and not args.split_dir:
+        raise SystemExit("--source ucf101 needs --split_dir (a local folder)")
+    if args.source == "kinetics" and not args.csv:
+        raise SystemExit("--source kinetics needs --csv")
+    remote = FileSystems.get_scheme(args.video_root) is not None
+    if remote and args.source == "folder":
+        raise SystemExit("--source folder lists a local folder; use ucf101 or kinetics for gs://")
+    per_split = _read_items(args, _REMOTE if remote else args.video_root)
+    if remote:
+        url = args.video_root.rstrip("/")
+        per_split = [
+            [dataclasses.replace(it, path=url + it.path[len(_REMOTE) :]) for it in chunk]
+            for chunk in per_split
+        ]
+    if args.limit:
+        per_split = [sorted(chunk, key=lambda it: it.id)[: args.limit] for chunk in per_split]
+    if args.source == "ucf101":
         label_map = sources.read_class_index(os.path.join(args.split_dir, "classInd.txt"))
     else:
-        if args.source == "kinetics":
-            if not args.csv:
-                raise SystemExit("--source kinetics needs --csv")
-            extra = {"path_format": args.path_format} if args.path_format else {}
-            read = lambda s: sources.kinetics_items(args.csv, args.video_root, split=s, **extra)  # noqa: E731
-        else:
-            read = lambda s: sources.folder_items(args.video_root, split=s)  # noqa: E731
-        per_split = [read(s) for s in args.splits] if args.splits else [read(None)]
         everything = [item for chunk in per_split for item in chunk]
         train = [item for item in everything if item.split == "train"] or everything
         label_map = sources.build_label_map(train)
-    if args.limit:
-        per_split = [chunk[: args.limit] for chunk in per_split]
     return [item for chunk in per_split for item in chunk], label_map
 
 

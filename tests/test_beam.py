@@ -246,6 +246,19 @@ def test_cli_writes_shards_manifest_and_failures(videos: Path, tmp_path: Path) -
     assert (out / beam.FAILURES_FILE).read_text() == ""
 
 
+def test_cli_remote_video_root_keeps_the_url(tmp_path: Path) -> None:
+    csv = tmp_path / "k.csv"
+    csv.write_text("label,youtube_id,time_start,time_end,split\nskiing,abcdefghijk,1,3,train\n")
+    args, passthrough = beam_cli._parser().parse_known_args(
+        ["--source", "kinetics", "--csv", str(csv), "--video_root", "gs://bucket/videos/",
+         "--out_dir", "gs://bucket/out", "--runner", "DataflowRunner", "--region", "europe-west4"]
+    )  # fmt: skip
+    items, label_map = beam_cli._items_from_args(args)
+    assert [it.path for it in items] == ["gs://bucket/videos/abcdefghijk_000001_000003.mp4"]
+    assert label_map == {"skiing": 0}
+    assert passthrough == ["--runner", "DataflowRunner", "--region", "europe-west4"]
+
+
 def test_help_runs() -> None:
     with pytest.raises(SystemExit) as exit_info:
         beam.main(["--help"])
