@@ -50,6 +50,7 @@ __all__ = [
     "get_top_k",
     "hub_handle",
     "kaggle_handle",
+    "labels_for",
     "load_labels",
     "load_movinet",
     "load_video",
@@ -132,6 +133,23 @@ def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[
     if num_classes == 600 and shared is not None and shared.exists():
         return check_labels(_read_lines(shared), num_classes)
     return [f"class_{i:03d} (untrained)" for i in range(num_classes)]
+
+
+def labels_for(model: MovinetModel) -> list[str]:
+    """Returns the class names for a loaded model.
+
+    A local SavedModel's own ``labels.txt`` wins; a 600-class model gets the Kinetics-600 list
+    (see :func:`load_labels`); any other class count gets generic names.
+
+    Args:
+        model: A :class:`MovinetModel`.
+
+    Returns:
+        ``model.num_classes`` names.
+    """
+    if model.labels is not None:
+        return check_labels(model.labels, model.num_classes)
+    return load_labels(model.num_classes)
 
 
 def load_video(

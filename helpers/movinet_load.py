@@ -94,6 +94,8 @@ class MovinetModel:
         untrained: True for the offline stand-in: its predictions mean nothing.
         description: One line to print; says UNTRAINED loudly when it is.
         fallback_reason: Why the download was not used (None if it was not attempted or worked).
+        labels: Class names shipped with a local SavedModel (``labels.txt`` in its folder), else
+            None (use :func:`helpers.movinet.labels_for`).
         keras_model: The underlying ``tf_keras`` model for the stand-in, else None.
     """
 
@@ -108,12 +110,19 @@ class MovinetModel:
         source: str,
         untrained: bool,
         fallback_reason: str | None = None,
+        labels: list[str] | None = None,
     ) -> None:
         self.model_id, self.mode, self.resolution = model_id, mode, resolution
         self.num_classes, self.source, self.untrained = num_classes, source, untrained
         self.fallback_reason = fallback_reason
+        self.labels = labels
         self.keras_model = obj if isinstance(obj, tf_keras.Model) else None
-        weights = "UNTRAINED random weights" if untrained else "pretrained weights"
+        if untrained:
+            weights = "UNTRAINED random weights"
+        elif source.startswith("https://"):
+            weights = "pretrained Kinetics-600 weights"
+        else:
+            weights = "trained weights from a local SavedModel"
         self.description = (
             f"MoViNet-{model_id.upper()} {mode} ({resolution}x{resolution}, {num_classes} classes, "
             f"{weights}) from {source}"
@@ -253,7 +262,8 @@ def load_movinet(
     * ``"hub"``: TF Hub only; a failure raises.
     * ``"offline"``: the Model Garden stand-in: the same architecture in the streaming-friendly
       configuration (causal, 2plus1d, hard swish) with UNTRAINED random weights.
-    * a folder: a SavedModel with the hub interface (e.g. notebook 05's export), via ``hub.load``.
+    * a folder: a SavedModel with the hub interface (e.g. notebook 05's export), via ``hub.load``;
+      a ``labels.txt`` (one class name per line) next to ``saved_model.pb`` becomes ``.labels``.
 
     Args:
         model_id: ``"a0"`` ... ``"a5"``.
@@ -266,7 +276,8 @@ def load_movinet(
         A :class:`MovinetModel`; check ``.untrained`` before trusting its labels.
 
     Raises:
-        ValueError: Unknown model id, mode or source.
+        ValueError: Unknown model id or mode, a SavedModel of the other mode, or a
+            ``labels.txt`` that does not match the class count.
         FileNotFoundError: A local source folder that does not exist.
         RuntimeError: ``source="hub"`` and the download failed.
     """
@@ -283,6 +294,13 @@ def load_movinet(
         found, classes, shape = _from_saved_model(obj, mode)
         if shape and len(shape) == 5 and shape[2]:
             resolution = int(shape[2])
+        labels_file = os.path.join(source, "labels.txt")
+        labels = None
+        if os.path.exists(labels_file):
+            with open(labels_file) as f:
+                labels = [line.strip() for line in f if line.strip()]
+            if len(labels) != classes:
+                raise ValueError(f"{labels_file} has {len(labels)} names for {classes} classes")
         return MovinetModel(
             obj,
             model_id=model_id,
@@ -291,6 +309,7 @@ def load_movinet(
             num_classes=classes,
             source=source,
             untrained=False,
+            labels=labels,
         )
     reason = None
     if source == "offline" or (source == "auto" and config.OFFLINE):
