@@ -139,3 +139,32 @@ def test_resize_rotate_clip_matches_resize_then_rotate():
     for t in range(3):  # one transform for all frames
         alone = augment.resize_rotate_clip(frames[t : t + 1], (64, 64), 0.3).numpy()[0]
         np.testing.assert_allclose(fused[t], alone, atol=1e-6)
+
+
+def test_warp_clip_matches_the_projective_transform_op():
+    frames = tf.image.resize(smooth_frames(4, 42), (30, 42))
+    frames = tf.cast(tf.round(frames), tf.uint8)
+    transform = augment.rotation_transform(0.5, 40, 56)[0] * [
+        0.75,
+        0.75,
+        0.75,
+        0.75,
+        0.75,
+        0.75,
+        1,
+        1,
+    ]
+    ours = augment.warp_clip(frames, transform, (40, 56), fill_value=0.25).numpy()
+    reference = tf.raw_ops.ImageProjectiveTransformV3(
+        images=frames, transforms=transform[None], output_shape=[40, 56],
+        fill_value=0.25 * 255, interpolation="BILINEAR", fill_mode="CONSTANT",
+    )  # fmt: skip
+    reference = reference.numpy() / 255.0  # the op truncates to uint8; warp_clip stays float
+    assert ours.shape == (4, 40, 56, 3)
+    np.testing.assert_allclose(ours, reference, atol=2.01 / 255)
+    assert np.abs(ours - reference).mean() < 1.0 / 255
+    assert np.abs(ours - 0.25).max() > 0.1  # not all fill
+    # Other fill modes take the projective op path and still turn every frame together.
+    reflect = augment.resize_rotate_clip(frames, (40, 56), 0.5, fill_mode="reflect").numpy()
+    alone = augment.resize_rotate_clip(frames[1:2], (40, 56), 0.5, fill_mode="reflect").numpy()
+    np.testing.assert_allclose(reflect[1], alone[0], atol=1e-6)
