@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing as mp
 import os
 import shutil
 import string
@@ -184,6 +185,11 @@ def ensure_sample_data(
     data = _layout(root.resolve())
     if _is_current(root):
         return data
+    if getattr(mp.current_process(), "_inheriting", False):
+        raise RuntimeError(
+            "ensure_sample_data() ran while a worker process was starting: a script that makes "
+            "the sample data must call it under `if __name__ == '__main__':`"
+        )  # Otherwise the worker would wait forever for the lock its parent holds.
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.parent / f".{root.name}.lock", "w") as lock:
         with contextlib.suppress(ImportError):
@@ -194,6 +200,8 @@ def ensure_sample_data(
             return data
         if root.exists():  # Made by an older generator version (or without a marker).
             shutil.rmtree(root)
+        for stale in root.parent.glob(f".{root.name}.tmp-*"):  # from killed runs (we hold the lock)
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
         try:
             workers = workers or (1 if fast else min(4, os.cpu_count() or 1))
