@@ -10,7 +10,9 @@ through ``helpers.records.item_to_examples``) and is timed end to end, start-up 
 The overhead ratio is local clips/s ÷ Beam clips/s at the same worker count (1.0 = no overhead),
 both end to end and marginal (a 4-clip run is subtracted, which removes the fixed start-up cost:
 worker processes importing TensorFlow, stage scheduling). Goal: marginal overhead <= 1.5x at 2
-workers. The examples of every run are checked byte for byte.
+workers. Each setting runs ``--repeats`` times (2; 1 with ``--quick``) and the fastest run counts,
+since other work on a shared machine only ever slows a run down. The examples of every run are
+checked byte for byte.
 
     python benchmarks/bench_beam.py [--quick] [--clips N]
 """
@@ -77,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="24 clips instead of 120")
     parser.add_argument("--clips", type=int, default=None, help="number of sample clips")
+    parser.add_argument("--repeats", type=int, default=None, help="runs per setting (best kept)")
     args = parser.parse_args(argv)
     n = args.clips or (24 if args.quick else 120)
+    args.repeats = args.repeats or (1 if args.quick else 2)
     data = sample_data.ensure_sample_data()
     pool = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
     step = max(1, len(pool) // n)
@@ -92,12 +96,20 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_beam_"))
     try:
-        big = _runs(items, label_map, cfg, tmp / "big")
+        tries = [_runs(items, label_map, cfg, tmp / f"big{k}") for k in range(args.repeats)]
         few = _runs(small, label_map, cfg, tmp / "small")
-        reference = _read(big[0][3])
-        same = len(reference) == len(items) and all(_read(r[3]) == reference for r in big)
+        reference = _read(tries[0][0][3])
+        same = len(reference) == len(items) and all(
+            _read(r[3]) == reference for runs in tries for r in runs
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # The fastest of the repeats: the run least disturbed by other work on the machine.
+    big = [min(same_cfg, key=lambda r: r[2]) for same_cfg in zip(*tries, strict=True)]
+    spread = max(
+        max(r[2] for r in same_cfg) - min(r[2] for r in same_cfg)
+        for same_cfg in zip(*tries, strict=True)
+    )
 
     table = []
     for (name, workers, seconds, _), (_, _, seconds_small, _) in zip(big, few, strict=True):
@@ -120,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\noverhead = local clips/s / Beam clips/s at the same worker count. 'total' is timed end "
         f"to end (start-up included); 'marginal' = the extra {len(items) - SMALL} clips over the "
-        f"{SMALL}-clip run (start-up excluded). 'start-up s' = the {SMALL}-clip run.\n"
+        f"{SMALL}-clip run (start-up excluded). 'start-up s' = the {SMALL}-clip run. Times are the "
+        f"best of {args.repeats} run(s); the largest spread between repeats was {spread:.1f} s, so "
+        "marginal rates are only as good as that noise allows.\n"
         f"identical examples in every run (byte-equal sets): {same}"
     )
     verdict = "PASS" if marginal_overhead <= GOAL else "MISS"
