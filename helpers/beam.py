@@ -264,6 +264,21 @@ def _notebook_safe() -> Iterator[None]:
         pipeline_module.alter_label_if_ipython = original
 
 
+def _check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
+    """Fails before any work on duplicate ids or unknown labels, like the local writer."""
+    from helpers.writer import check_labels
+
+    by_split: dict[str, list[VideoItem]] = {}
+    for item in items:
+        by_split.setdefault(split_of(item), []).append(item)
+    for split, chunk in sorted(by_split.items()):
+        ids = [item.id for item in chunk]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
+            raise ValueError(f"split {split!r}: duplicate example ids {dup}")
+        check_labels(chunk, label_map, split)
+
+
 def _clear_outputs(out_dir: str, splits: Sequence[str], name: str, compression: str | None) -> None:
     """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
     patterns = [shard_pattern(out_dir, s, name=name, compression=compression) for s in splits]
@@ -303,14 +318,18 @@ def run_pipeline(
         The manifest dict (also written to ``out_dir/manifest.json``).
 
     Raises:
-        ValueError: For no items or a bad ``compression``.
+        ValueError: For no items, duplicate ids in a split, or a bad ``compression``.
+        UnknownLabelError: A labeled item's class is not in ``label_map`` (checked before any
+            work, as ``helpers.writer`` does).
     """
     if not items:
         raise ValueError("no items to convert")
+    _check_items(items, label_map)
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', got {compression!r}")
     out = os.fspath(out_dir)
-    FileSystems.mkdirs(out) if not FileSystems.exists(out) else None
+    if not FileSystems.exists(out):
+        FileSystems.mkdirs(out)
     splits = sorted({split_of(item) for item in items})
     _clear_outputs(out, splits, name, compression)
     args = _with_defaults(pipeline_args, workers)

@@ -199,6 +199,18 @@ def test_remote_videos_are_copied_and_keep_their_path(
         assert example.SerializeToString(deterministic=True) == want[item.id]
 
 
+def test_bad_inputs_fail_before_any_work(videos: Path, tmp_path: Path) -> None:
+    items = sources.folder_items(videos, split="train")
+    cfg = records.RecordConfig()
+    with pytest.raises(ValueError, match="duplicate example ids"):
+        beam.run_pipeline(
+            items + items[:1], {"Orbit": 0, "Spin": 1}, cfg, tmp_path, pipeline_args=IN_PROCESS
+        )
+    with pytest.raises(sources.UnknownLabelError, match="Spin"):
+        beam.run_pipeline(items, {"Orbit": 0}, cfg, tmp_path, pipeline_args=IN_PROCESS)
+    assert not list(tmp_path.rglob("*.tfrecord"))
+
+
 def test_runner_flags_pass_through() -> None:
     flink = ["--runner=FlinkRunner", "--flink_master=localhost:8081", "--parallelism=4"]
     assert beam._with_defaults(flink, workers=2) == flink
