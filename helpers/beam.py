@@ -22,11 +22,10 @@ a side input. Videos may live on any Beam filesystem (``gs://`` needs ``apache-b
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import apache_beam as beam
@@ -34,13 +33,18 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from helpers import config
 from helpers.beam_dofns import (
     FAILED_TAG,
     CountFramesDoFn,
     VideoToExamplesDoFn,
     group_targets,
     split_of,
+)
+from helpers.beam_options import (
+    default_pipeline_args,
+    importable_helpers,
+    notebook_safe,
+    with_defaults,
 )
 
 if TYPE_CHECKING:  # Heavy modules (TensorFlow, OpenCV) load lazily, in DoFn.setup().
@@ -198,72 +202,6 @@ def read_failures(out_dir: str) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: (row["split"], row["id"]))
 
 
-def default_pipeline_args(workers: int | None = None) -> list[str]:
-    """Returns the embedded default runner flags (a local multi-process DirectRunner).
-
-    Args:
-        workers: Worker processes; default: the number of CPU cores.
-
-    Returns:
-        ``["--runner=DirectRunner", "--direct_running_mode=multi_processing", ...]``.
-    """
-    workers = workers or os.cpu_count() or 1
-    return [
-        "--runner=DirectRunner",
-        "--direct_running_mode=multi_processing",
-        f"--direct_num_workers={workers}",
-    ]
-
-
-def _with_defaults(pipeline_args: Sequence[str] | None, workers: int | None) -> list[str]:
-    args = list(pipeline_args or [])
-    if any(arg == "--runner" or arg.startswith("--runner=") for arg in args):
-        return args  # The user chose a runner: pass their flags through unchanged.
-    return default_pipeline_args(workers) + args
-
-
-@contextlib.contextmanager
-def _importable_helpers() -> Iterator[None]:
-    """Lets local worker subprocesses import ``helpers`` even when it is not pip-installed."""
-    old = os.environ.get("PYTHONPATH")
-    parts = [str(config.ROOT)] + ([old] if old else [])
-    os.environ["PYTHONPATH"] = os.pathsep.join(parts)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
-
-
-@contextlib.contextmanager
-def _notebook_safe() -> Iterator[None]:
-    """Lets a pipeline be built inside Jupyter when Beam's interactive hooks cannot import.
-
-    In IPython, Beam 2.77 relabels every transform through ``apache_beam.runners.interactive``,
-    which imports ``apache_beam.dataframe``; with pandas >= 2.4 (outside Beam's ``pandas<2.4``
-    pin) that import fails with ``AttributeError: type object 'DataFrame' has no attribute
-    'first'``. Only then is the cosmetic relabelling switched off, for this pipeline only.
-    """
-    from apache_beam import pipeline as pipeline_module
-    from apache_beam.utils import interactive_utils
-
-    broken = False
-    if interactive_utils.is_in_ipython():
-        try:
-            from apache_beam.runners.interactive import interactive_environment  # noqa: F401
-        except Exception:  # noqa: BLE001 - any import failure means the hook cannot run.
-            broken = True
-    original = pipeline_module.alter_label_if_ipython
-    if broken:
-        pipeline_module.alter_label_if_ipython = lambda *_args: None
-    try:
-        yield
-    finally:
-        pipeline_module.alter_label_if_ipython = original
-
-
 def _check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
     """Fails before any work on duplicate ids or unknown labels, like the local writer."""
     from helpers.writer import check_labels
@@ -332,9 +270,9 @@ def run_pipeline(
         FileSystems.mkdirs(out)
     splits = sorted({split_of(item) for item in items})
     _clear_outputs(out, splits, name, compression)
-    args = _with_defaults(pipeline_args, workers)
+    args = with_defaults(pipeline_args, workers)
     options = PipelineOptions(args)
-    with _importable_helpers(), _notebook_safe(), beam.Pipeline(options=options) as pipeline:
+    with importable_helpers(), notebook_safe(), beam.Pipeline(options=options) as pipeline:
         build_pipeline(
             pipeline,
             items,

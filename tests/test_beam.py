@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import beam, beam_cli, beam_dofns, config, records, sources, writer
+from helpers import beam, beam_cli, beam_dofns, beam_options, config, records, sources, writer
 
 IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
 
@@ -213,12 +213,12 @@ def test_bad_inputs_fail_before_any_work(videos: Path, tmp_path: Path) -> None:
 
 def test_runner_flags_pass_through() -> None:
     flink = ["--runner=FlinkRunner", "--flink_master=localhost:8081", "--parallelism=4"]
-    assert beam._with_defaults(flink, workers=2) == flink
-    assert beam._with_defaults(["--runner", "SparkRunner"], workers=2) == [
+    assert beam_options.with_defaults(flink, workers=2) == flink
+    assert beam_options.with_defaults(["--runner", "SparkRunner"], workers=2) == [
         "--runner",
         "SparkRunner",
     ]
-    local = beam._with_defaults(["--experiments=foo"], workers=3)
+    local = beam_options.with_defaults(["--experiments=foo"], workers=3)
     assert local == [
         "--runner=DirectRunner",
         "--direct_running_mode=multi_processing",
