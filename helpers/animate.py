@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from helpers.movinet import StreamingTopK, streaming_top_k
 
@@ -49,8 +49,8 @@ class TopKAnimator:
         width: Output width in pixels (even, so the video encodes to H.264).
         height: Output height in pixels (even).
         untrained: Title the plot "UNTRAINED weights".
-        blit: Draw the static parts (axes, grey curves, grid) once and only redraw the moving
-            artists in :meth:`render`. Turn off when matplotlib draws the figure itself.
+        blit: Draw the static parts (axes, grey curves, grid, legend) once and only redraw the
+            moving artists in :meth:`render`. Turn off when matplotlib draws the figure itself.
     """
 
     def __init__(
@@ -94,13 +94,15 @@ class TopKAnimator:
         if untrained:
             self.ax_image.set_title(UNTRAINED_TITLE, color="red", fontsize=10, fontweight="bold")
         self.fig.tight_layout()
-        self.animated = [self.image, *self.lines, self.playhead, self.dot, self.legend]
-        self.background = None
+        self.animated = [self.image, *self.lines, self.playhead, self.dot]
+        self.background = self.legend_pixels = None
         if blit:
             for artist in self.animated:
                 artist.set_animated(True)
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            # The legend is static: paste its pixels back over the curves instead of redrawing it.
+            self.legend_pixels = self.canvas.copy_from_bbox(self.legend.get_window_extent())
 
     def render(self, step: int, frame: np.ndarray | None = None) -> np.ndarray:
         """Draws the state at frame ``step`` and returns it.
@@ -119,6 +121,7 @@ class TopKAnimator:
             self.canvas.restore_region(self.background)
             for artist in self.animated:
                 self.fig.draw_artist(artist)
+            self.canvas.restore_region(self.legend_pixels)
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
     def update(self, step: int, frame: np.ndarray | None = None) -> list:

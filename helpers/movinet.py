@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from helpers import config, frames
 from helpers.movinet_load import MovinetModel, hub_handle, kaggle_handle, load_movinet
