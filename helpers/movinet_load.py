@@ -26,55 +26,16 @@ import tensorflow as tf
 import tf_keras
 
 from helpers import config
-from helpers.movinet_models import build_movinet_classifier, copy_weights, resolution_for
+from helpers.movinet_models import (
+    _check_mode,
+    build_movinet_classifier,
+    copy_weights,
+    hub_handle,
+    kaggle_handle,
+    resolution_for,
+)
 
-__all__ = [
-    "MovinetModel",
-    "hub_handle",
-    "kaggle_handle",
-    "load_movinet",
-]
-
-
-def hub_handle(model_id: str = "a0", mode: str = "base", version: int = 3) -> str:
-    """Returns the TF Hub handle of a pretrained Kinetics-600 MoViNet, as the official tutorial.
-
-    Args:
-        model_id: ``"a0"`` ... ``"a5"``.
-        mode: ``"base"`` (whole clip) or ``"stream"`` (frame by frame with states).
-        version: Model version on TF Hub (3 is the latest).
-
-    Returns:
-        A ``https://tfhub.dev/tensorflow/movinet/...`` URL for ``hub.load``.
-
-    >>> hub_handle("a0", "stream")
-    'https://tfhub.dev/tensorflow/movinet/a0/stream/kinetics-600/classification/3'
-    """
-    resolution_for(model_id)
-    _check_mode(mode)
-    return (
-        f"https://tfhub.dev/tensorflow/movinet/{model_id.lower()}/{mode}"
-        f"/kinetics-600/classification/{version}"
-    )
-
-
-def kaggle_handle(model_id: str = "a0", mode: str = "base", version: int = 3) -> str:
-    """Returns the Kaggle Models handle of the same model (tfhub.dev redirects there).
-
-    >>> kaggle_handle("a2", "base")
-    'https://www.kaggle.com/models/google/movinet/TensorFlow2/a2-base-kinetics-600-classification/3'
-    """
-    resolution_for(model_id)
-    _check_mode(mode)
-    return (
-        "https://www.kaggle.com/models/google/movinet/TensorFlow2/"
-        f"{model_id.lower()}-{mode}-kinetics-600-classification/{version}"
-    )
-
-
-def _check_mode(mode: str) -> None:
-    if mode not in ("base", "stream"):
-        raise ValueError(f"mode must be 'base' or 'stream', got {mode!r}")
+__all__ = ["MovinetModel", "hub_handle", "kaggle_handle", "load_movinet"]
 
 
 class MovinetModel:

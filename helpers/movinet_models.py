@@ -8,6 +8,9 @@ wraps it in one builder with the CPU-friendly streaming configuration as the def
     stream = movinet_models.build_movinet_classifier("a0", num_classes=6, use_external_states=True)
     movinet_models.copy_weights(base, stream)   # now the stream model runs the same network
 
+It also holds the one table of input resolutions (:data:`RESOLUTIONS`) and the TF Hub / Kaggle
+handles of the pretrained models (:func:`hub_handle`, :func:`kaggle_handle`).
+
 Everything here is ``tf_keras`` (Keras 2), as the Model Garden requires: pass
 ``tf_keras.optimizers`` and ``tf_keras.losses`` to ``compile``, never Keras 3 objects.
 """
@@ -25,6 +28,8 @@ __all__ = [
     "RESOLUTIONS",
     "build_movinet_classifier",
     "copy_weights",
+    "hub_handle",
+    "kaggle_handle",
     "resolution_for",
 ]
 
@@ -164,3 +169,44 @@ def copy_weights(source: tf_keras.Model, target: tf_keras.Model) -> None:
         )
     for s, d in zip(src, dst, strict=True):
         d.assign(s)
+
+
+def hub_handle(model_id: str = "a0", mode: str = "base", version: int = 3) -> str:
+    """Returns the TF Hub handle of a pretrained Kinetics-600 MoViNet, as the official tutorial.
+
+    Args:
+        model_id: ``"a0"`` ... ``"a5"``.
+        mode: ``"base"`` (whole clip) or ``"stream"`` (frame by frame with states).
+        version: Model version on TF Hub (3 is the latest).
+
+    Returns:
+        A ``https://tfhub.dev/tensorflow/movinet/...`` URL for ``hub.load``.
+
+    >>> hub_handle("a0", "stream")
+    'https://tfhub.dev/tensorflow/movinet/a0/stream/kinetics-600/classification/3'
+    """
+    resolution_for(model_id)
+    _check_mode(mode)
+    return (
+        f"https://tfhub.dev/tensorflow/movinet/{model_id.lower()}/{mode}"
+        f"/kinetics-600/classification/{version}"
+    )
+
+
+def kaggle_handle(model_id: str = "a0", mode: str = "base", version: int = 3) -> str:
+    """Returns the Kaggle Models handle of the same model (tfhub.dev redirects there).
+
+    >>> kaggle_handle("a2", "base")
+    'https://www.kaggle.com/models/google/movinet/TensorFlow2/a2-base-kinetics-600-classification/3'
+    """
+    resolution_for(model_id)
+    _check_mode(mode)
+    return (
+        "https://www.kaggle.com/models/google/movinet/TensorFlow2/"
+        f"{model_id.lower()}-{mode}-kinetics-600-classification/{version}"
+    )
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("base", "stream"):
+        raise ValueError(f"mode must be 'base' or 'stream', got {mode!r}")

@@ -121,6 +121,20 @@ def test_offline_labels():
         assert labels[0] == "abseiling"
 
 
+def test_labels_for_prefers_the_models_own_labels():
+    def fake(labels, num_classes):
+        return movinet.MovinetModel(
+            object(), model_id="a0", mode="base", resolution=172, num_classes=num_classes,
+            source="/tmp/export", untrained=False, labels=labels,
+        )  # fmt: skip
+
+    assert movinet.labels_for(fake(["x", "y"], 2)) == ["x", "y"]
+    assert movinet.labels_for(fake(None, 3)) == [f"class_{i:03d} (untrained)" for i in range(3)]
+    assert "local SavedModel" in fake(None, 3).description
+    with pytest.raises(ValueError, match="1 names but the model has 2"):
+        movinet.labels_for(fake(["x"], 2))
+
+
 def test_failed_download_falls_over_fast_with_clear_message(monkeypatch, capsys):
     class BuildingError(Exception):
         pass
