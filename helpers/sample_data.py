@@ -64,7 +64,7 @@ _DISTRACTOR = {
 _SIZES = [(128, 96), (112, 112), (120, 90), (121, 91), (160, 120), (144, 108), (96, 96)]
 _FPS = (25.0, 30.0, 29.97)
 _DONE = ".done.json"
-_VERSION = 4  # bump when the generated content changes; old sets are rebuilt
+_VERSION = 5  # bump when the generated content changes; old sets are rebuilt
 _SEED = 20261122
 _YT_CHARS = string.ascii_letters + string.digits + "-_"
 

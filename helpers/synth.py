@@ -51,7 +51,7 @@ class Motion:
     """How the shape moves in one clip; ``label`` is one of :data:`CLASSES`."""
 
     label: str
-    speed: float  # deg/s for spins and orbits; blinks per second for Blink; growth for Expand
+    speed: float  # deg/s for spins and orbits (150-300); blinks per second for Blink; growth for Expand
     phase: float  # starting angle in degrees
     direction: int  # +1/-1 for Orbit
     center: tuple[float, float]  # shape centre as fractions of (width, height)
@@ -74,7 +74,7 @@ def random_motion(rng: np.random.Generator, label: str) -> Motion:
         raise ValueError(f"unknown class {label!r}; expected one of {CLASSES}")
     grow = rng.uniform(0.8, 1.0)
     speed = {"Blink": rng.uniform(1.2, 2.5), "Expand": grow, "Shrink": grow}.get(
-        label, rng.uniform(110, 220)
+        label, rng.uniform(150, 300)
     )
     center = (float(rng.uniform(0.42, 0.58)), float(rng.uniform(0.42, 0.58)))
     return Motion(label, float(speed), float(rng.uniform(0, 360)), int(rng.choice([-1, 1])), center)
@@ -108,7 +108,7 @@ def _sprite(rng: np.random.Generator, side: int, base: np.ndarray) -> tuple[np.n
     stripes = (np.sin((xx * np.cos(t) + yy * np.sin(t)) * rng.uniform(0.3, 0.6)) > 0)[..., None]
     rgb = np.where(stripes, c1, c2).astype(np.float32)
     tip = pts[0] * 0.8 + side / 2 * 0.2  # a bright dot near the long arm's tip
-    cv2.circle(rgb, (int(tip[0]), int(tip[1])), max(2, side // 10), (255, 255, 255), -1)
+    cv2.circle(rgb, (int(tip[0]), int(tip[1])), max(2, side // 7), (255, 255, 255), -1)
     return rgb, alpha
 
 
@@ -148,7 +148,7 @@ def render(look: Look, segments: Sequence[tuple[Motion, int]], fps: float) -> It
                 angle += motion.speed * t
             elif motion.label in ("Expand", "Shrink"):
                 grow = u if motion.label == "Expand" else 1 - u
-                scale = 0.35 + 0.75 * motion.speed * grow
+                scale = 0.3 + 0.85 * motion.speed * grow
             elif motion.label == "Orbit":
                 a = math.radians(motion.phase + motion.direction * motion.speed * t)
                 cx, cy = w / 2 + 0.25 * short * math.cos(a), h / 2 + 0.25 * short * math.sin(a)
