@@ -1,0 +1,81 @@
+"""Tests for helpers.export: base/stream SavedModels and TFLite agree (tiny random-weight A0)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import export, movinet
+from helpers.movinet_models import build_movinet_classifier
+
+RES, FRAMES, CLASSES = 32, 6, 4
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("export")
+    tf.keras.utils.set_random_seed(3)
+    base = build_movinet_classifier("a0", CLASSES, norm_momentum=0.9)
+    # Move the batch-norm statistics away from (0, 1) so that the test exercises them.
+    for w in base.weights:
+        if "moving_mean" in w.name:
+            w.assign(tf.random.normal(w.shape, stddev=0.05))
+    stream = export.stream_from_base(base, "a0", norm_momentum=0.9)
+    paths = {
+        "base": export.export_base(base, out / "base"),
+        "stream": export.export_stream(stream, out / "stream"),
+        "float": export.export_tflite(stream, out / "f.tflite", resolution=RES),
+        "quant": export.export_tflite(stream, out / "q.tflite", resolution=RES, quantize=True),
+    }
+    video = np.random.default_rng(0).uniform(0, 1, (FRAMES, RES, RES, 3)).astype(np.float32)
+    return base, paths, video
+
+
+def _stream_logits(model, video):
+    states = model.init_states((1, 1, RES, RES, 3))
+    rows = []
+    for t in range(len(video)):
+        logits, states = model({**states, "image": video[None, t : t + 1]})
+        rows.append(np.asarray(logits)[0])
+    return np.stack(rows)
+
+
+def test_exported_stream_matches_exported_base(exported):
+    keras_base, paths, video = exported
+    base = movinet.load_movinet(source=paths["base"], mode="base")
+    stream = movinet.load_movinet(source=paths["stream"], mode="stream")
+    assert (base.mode, stream.mode, base.num_classes) == ("base", "stream", CLASSES)
+    base_logits = np.asarray(base(video[None]))[0]
+    assert base_logits.std() > 1e-3  # not a degenerate constant output
+    keras_logits = keras_base({"image": video[None]}).numpy()[0]
+    np.testing.assert_allclose(base_logits, keras_logits, atol=1e-5)
+    per_frame = _stream_logits(stream, video)
+    diff = np.abs(per_frame[-1] - base_logits).max()
+    print(f"stream vs base logits: max abs diff {diff:.2e}")
+    assert diff <= 1e-4
+    probs = movinet.stream_probabilities(stream, video)
+    assert probs.shape == (FRAMES, CLASSES)
+    np.testing.assert_allclose(probs[-1], tf.nn.softmax(base_logits).numpy(), atol=1e-5)
+
+
+def test_tflite_stream_top1_equals_savedmodel_stream(exported):
+    _, paths, video = exported
+    stream = movinet.load_movinet(source=paths["stream"], mode="stream")
+    reference = _stream_logits(stream, video)
+    lite = export.TFLiteStream(paths["float"])
+    assert lite.image_shape == (1, 1, RES, RES, 3)
+    logits = lite.stream_logits(video)
+    diff = np.abs(logits - reference).max()
+    print(f"TFLite float vs SavedModel stream: max abs diff {diff:.2e}")
+    np.testing.assert_array_equal(logits.argmax(1), reference.argmax(1))
+    assert diff < 1e-3
+    quant = export.TFLiteStream(paths["quant"]).stream_logits(video)
+    assert quant.shape == reference.shape and np.isfinite(quant).all()
+
+
+def test_sizes(exported):
+    _, paths, _ = exported
+    sizes = {k: export.path_size(p) for k, p in paths.items()}
+    assert all(s > 100_000 for s in sizes.values()), sizes
+    assert sizes["quant"] < sizes["float"] / 2
