@@ -1,22 +1,29 @@
 """Get video into TensorFlow: one module per stage of the data path.
 
-The package reads like the pipeline it teaches::
+The package reads like the pipeline it teaches (each stage imports only the stages before it)::
 
-    config       the CI fast-mode switch, the offline switch and the data paths
-    sample_data  generated dataset of real encoded videos (UCF101- and Kinetics-shaped)
-    sources      UCF101 folders + split lists, Kinetics CSVs, plain folders -> VideoItem
-    frames       OpenCV decoding: fps resampling, trimming by seeking, resizing, JPEG
-    extract      parallel, resumable batch extraction with a failure report (CLI)
-    records      SequenceExample format with MediaPipe MediaSequence keys, truncation policies
-    writer       sharded, deterministic, resumable TFRecord writer (CLI)
-    pipeline     tf.data reader: sample a window, then decode only those frames
-    augment      clip-consistent rotation, crop, flip and colour
-    movinet      MoViNet base and streaming models (TF Hub, or an offline Model Garden stand-in)
-    animate      animated top-k probability plots
-    train        fine-tuning MoViNet on your records
-    export       SavedModel (base + stream) and TFLite export
-    beam         the same conversion on Apache Beam (CLI)
-    render       run every notebook headless into build/
+    config          the CI fast-mode switch, the offline switch and the data paths
+    sample_data     generated dataset of real encoded videos (UCF101- and Kinetics-shaped)
+      synth         the procedurally drawn motion classes it is made of
+    sources         UCF101 folders + split lists, Kinetics CSVs, plain folders -> VideoItem
+    frames          OpenCV decoding: fps resampling, trimming by seeking, resizing
+      jpeg          JPEG encode/decode and JPEG-folder output
+      viz           labelled frame grids for the notebooks
+    parallel        the process-pool runner (tqdm, per-task errors) shared by batch stages
+    extract         parallel, resumable batch extraction with a failure report (CLI)
+    records         SequenceExample format: record_keys (MediaPipe names), record_reader, truncation
+    writer          sharded, deterministic, resumable TFRecord writer: shard_writer,
+                    writer_manifest, writer_cli (CLI)
+    pipeline        tf.data reader: sample a window, then decode only those frames (shard_check)
+    augment         clip-consistent rotation, crop, flip and colour
+    movinet         MoViNet base and streaming inference and top-k: movinet_models (Model Garden
+                    builder), movinet_load (Hub / SavedModel / untrained stand-in), movinet_labels
+    animate         animated top-k probability plots
+    train           fine-tuning MoViNet on your records (train_eval: accuracy, confusion, baseline)
+    export          SavedModel (base + stream) and TFLite export
+    beam            the same conversion on Apache Beam: beam_dofns, beam_options, beam_cli (CLI)
+    timing          a tiny tf.data throughput timer for notebooks and benchmarks
+    render          run every notebook headless into build/
 
 Modules are imported on demand (``from helpers import frames``) so that light stages do not pay for
 TensorFlow's import.
