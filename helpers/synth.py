@@ -51,7 +51,7 @@ class Motion:
     """How the shape moves in one clip; ``label`` is one of :data:`CLASSES`."""
 
     label: str
-    speed: float  # deg/s for spins and orbits (150-300); blinks per second for Blink; growth for Expand
+    speed: float  # deg/s for spins and orbits (150-300); Hz for Blink; growth for Expand/Shrink
     phase: float  # starting angle in degrees
     direction: int  # +1/-1 for Orbit
     center: tuple[float, float]  # shape centre as fractions of (width, height)
