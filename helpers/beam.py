@@ -41,9 +41,12 @@ from helpers.beam_dofns import (
     split_of,
 )
 from helpers.beam_options import (
+    FAILURES_FILE,
     default_pipeline_args,
     importable_helpers,
     notebook_safe,
+    read_failures,
+    read_lines,
     with_defaults,
 )
 
@@ -66,7 +69,6 @@ __all__ = [
     "shard_pattern",
 ]
 
-FAILURES_FILE = "failures.jsonl"
 MANIFEST_FILE = "manifest.json"
 SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
 """Beam's shard name template: ``train/clips-00003-of-00008.tfrecord``, as ``helpers.writer``."""
@@ -182,26 +184,6 @@ def build_pipeline(
     )
 
 
-def _read_lines(path: str) -> list[str]:
-    if not FileSystems.exists(path):
-        return []
-    with FileSystems.open(path) as handle:
-        return [line for line in handle.read().decode("utf-8").splitlines() if line.strip()]
-
-
-def read_failures(out_dir: str) -> list[dict[str, str]]:
-    """Returns the dead-letter rows (``id``, ``path``, ``split``, ``reason``), sorted by id.
-
-    Args:
-        out_dir: The pipeline's output folder.
-
-    Returns:
-        One dict per failed video.
-    """
-    rows = [json.loads(line) for line in _read_lines(FileSystems.join(out_dir, FAILURES_FILE))]
-    return sorted(rows, key=lambda row: (row["split"], row["id"]))
-
-
 def _check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
     """Fails before any work on duplicate ids or unknown labels, like the local writer."""
     from helpers.writer import check_labels
@@ -284,7 +266,7 @@ def run_pipeline(
             name=name,
         )
     counts_path = FileSystems.join(out, _COUNTS_PREFIX)
-    counts = {row["split"]: row["count"] for row in map(json.loads, _read_lines(counts_path))}
+    counts = {row["split"]: row["count"] for row in map(json.loads, read_lines(counts_path))}
     FileSystems.delete([counts_path])
     from helpers.writer_manifest import FORMAT  # the same record format as the local writer
 

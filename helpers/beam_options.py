@@ -1,4 +1,4 @@
-"""Runner flags and process setup for :mod:`helpers.beam` (defaults, pass-through, notebooks).
+"""Runner flags, process setup and output files for :mod:`helpers.beam` (defaults, pass-through).
 
 The embedded default is a local multi-process DirectRunner. Any ``--runner`` given by the user
 wins, and every flag is passed to Beam unchanged.
@@ -7,12 +7,26 @@ wins, and every flag is passed to Beam unchanged.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator, Sequence
 
+from apache_beam.io.filesystems import FileSystems
+
 from helpers import config
 
-__all__ = ["default_pipeline_args", "importable_helpers", "notebook_safe", "with_defaults"]
+__all__ = [
+    "FAILURES_FILE",
+    "default_pipeline_args",
+    "importable_helpers",
+    "notebook_safe",
+    "read_failures",
+    "read_lines",
+    "with_defaults",
+]
+
+FAILURES_FILE = "failures.jsonl"
+"""The dead-letter file in the output folder: one JSON object per failed video."""
 
 
 def default_pipeline_args(workers: int | None = None) -> list[str]:
@@ -88,3 +102,24 @@ def notebook_safe() -> Iterator[None]:
         yield
     finally:
         pipeline_module.alter_label_if_ipython = original
+
+
+def read_lines(path: str) -> list[str]:
+    """Returns the non-empty lines of a text file on any Beam filesystem ([] if it is absent)."""
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as handle:
+        return [line for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+
+
+def read_failures(out_dir: str) -> list[dict[str, str]]:
+    """Returns the dead-letter rows (``id``, ``path``, ``split``, ``reason``), sorted by id.
+
+    Args:
+        out_dir: The pipeline's output folder.
+
+    Returns:
+        One dict per failed video.
+    """
+    rows = [json.loads(line) for line in read_lines(FileSystems.join(out_dir, FAILURES_FILE))]
+    return sorted(rows, key=lambda row: (row["split"], row["id"]))
