@@ -62,6 +62,9 @@ def stream_from_base(base: tf_keras.Model, model_id: str = "a0", **build_kwargs)
     stream = build_movinet_classifier(
         model_id, num_classes, causal=True, use_external_states=True, **build_kwargs
     )
+    # A frozen backbone lists its weights in another order: freeze the twin the same way.
+    stream.trainable = base.trainable
+    stream.backbone.trainable = base.backbone.trainable
     copy_weights(base, stream)
     return stream
 

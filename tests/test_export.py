@@ -79,3 +79,12 @@ def test_sizes(exported):
     sizes = {k: export.path_size(p) for k, p in paths.items()}
     assert all(s > 100_000 for s in sizes.values()), sizes
     assert sizes["quant"] < sizes["float"] / 2
+
+
+def test_stream_from_frozen_base_copies_every_weight():
+    base = build_movinet_classifier("a0", CLASSES)
+    base.backbone.trainable = False  # as after fine-tuning only the head: another weight order
+    stream = export.stream_from_base(base, "a0")
+    video = tf.random.uniform([1, 3, RES, RES, 3], seed=1)
+    logits, _ = stream({**stream.init_states(tf.shape(video)), "image": video})
+    np.testing.assert_allclose(logits.numpy(), base({"image": video}).numpy(), atol=1e-5)

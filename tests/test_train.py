@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from helpers import train, train_eval
+from helpers.movinet_models import build_movinet_classifier
 
 CFG = train.TrainConfig(num_classes=3, num_frames=4, resolution=32, batch_size=6, seed=1)
 STEPS = 6
@@ -100,3 +101,17 @@ def test_pretrained_needs_network(monkeypatch):
     with pytest.raises(RuntimeError, match="offline"):
         train.pretrained_checkpoint("a0")
     assert train.PRETRAINED_URL.format(model_id="a0").endswith("movinet_a0_stream.tar.gz")
+
+
+def test_pretrained_restore_gives_new_head_and_frozen_backbone(tmp_path):
+    # A stand-in for the downloaded K600 checkpoint: same structure, written the Model Garden way.
+    k600 = build_movinet_classifier("a0", 600)
+    path = tf.train.Checkpoint(model=k600).save(str(tmp_path / "ckpt"))
+    cfg = train.TrainConfig(num_classes=3, resolution=32, pretrained=True, freeze_backbone=True)
+    model = train.build_model(cfg, checkpoint_path=path)
+    assert model.output_shape[-1] == 3
+    restored = {w.name: w.numpy() for w in model.backbone.weights}  # frozen: another order
+    assert len(restored) == len(k600.backbone.weights)
+    assert all(np.array_equal(w.numpy(), restored[w.name]) for w in k600.backbone.weights)
+    assert not model.backbone.trainable
+    assert 0 < len(model.trainable_weights) <= 4  # only the new head trains
