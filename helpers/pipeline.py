@@ -14,6 +14,9 @@ Sampling modes (``sampling=``):
 * ``"all"``: every ``stride``-th frame (at most ``num_frames`` if given); variable length,
   padded per batch, with a boolean ``mask [B, T]``.
 
+Training with rotation resizes and rotates in one XLA-compiled warp (``augment.warp_clip``); XLA
+compiles it once per distinct decoded frame size (0.3-0.8 s each), so the first batches are slower.
+
 Clips shorter than a window are looped (``short="loop"``) or padded with black frames
 (``short="pad"``, which also adds ``mask``). Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
 'label': int32 [B], 'label_name': string [B], 'id': string [B]}`` or ``(image, label)``.
