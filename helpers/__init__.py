@@ -19,7 +19,8 @@ The package reads like the pipeline it teaches (each stage imports only the stag
     movinet         MoViNet base and streaming inference and top-k: movinet_models (Model Garden
                     builder), movinet_load (Hub / SavedModel / untrained stand-in), movinet_labels
     animate         animated top-k probability plots
-    train           fine-tuning MoViNet on your records (train_eval: accuracy, confusion, baseline)
+    train           fine-tuning MoViNet (train_data: sample pipelines; train_eval: accuracy,
+                    confusion matrix, single-frame baseline)
     export          SavedModel (base + stream) and TFLite export
     beam            the same conversion on Apache Beam: beam_dofns, beam_options, beam_cli (CLI)
     timing          a tiny tf.data throughput timer for notebooks and benchmarks
