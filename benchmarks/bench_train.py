@@ -90,10 +90,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few steps at tiny sizes")
     parser.add_argument("--budget-min", type=float, default=GOAL_MINUTES + 5, help="stop after")
+    parser.add_argument("--decay-epochs", type=int, default=30,
+                        help="cosine learning-rate decay length in epochs (0: constant rate)")
     args = parser.parse_args(argv)
     q = args.quick
     cfg = train.TrainConfig(
-        num_frames=8 if q else 16, resolution=32 if q else 64, batch_size=4 if q else 16
+        num_frames=8 if q else 16,
+        resolution=32 if q else 64,
+        batch_size=4 if q else 16,
+        decay_epochs=None if q else args.decay_epochs,
     )
     print(f"config: {cfg}")
     data = train.sample_datasets(cfg)
@@ -116,7 +121,8 @@ def main(argv: list[str] | None = None) -> None:
 
     # 2. Time to 90 % (a fresh model and checkpoint folder).
     model = train.build_model(cfg)
-    trainer = train.Trainer(model, work / "to_target", learning_rate=cfg.learning_rate)
+    schedule = cfg.schedule(data.steps_per_epoch)
+    trainer = train.Trainer(model, work / "to_target", learning_rate=schedule)
     reached, history = time_to_target(
         trainer,
         data,

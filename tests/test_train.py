@@ -115,3 +115,11 @@ def test_pretrained_restore_gives_new_head_and_frozen_backbone(tmp_path):
     assert all(np.array_equal(w.numpy(), restored[w.name]) for w in k600.backbone.weights)
     assert not model.backbone.trainable
     assert 0 < len(model.trainable_weights) <= 4  # only the new head trains
+
+
+def test_schedule_is_constant_or_cosine_to_five_percent():
+    assert train.TrainConfig(learning_rate=2e-3).schedule(10) == 2e-3
+    sched = train.TrainConfig(learning_rate=2e-3, decay_epochs=3).schedule(10)
+    assert float(sched(0)) == pytest.approx(2e-3)
+    assert float(sched(15)) < 2e-3
+    assert float(sched(30)) == pytest.approx(1e-4)
