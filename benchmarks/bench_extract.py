@@ -37,14 +37,7 @@ from helpers.sources import VideoItem  # noqa: E402
 
 QUALITY = 90
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-REAL_CLIPS = (
-    "ucf101/v_ApplyEyeMakeup_g01_c01.avi",
-    "ucf101/v_BaseballPitch_g01_c01.avi",
-    "kinetics_carving_ice_rpi.mp4",
-    "kinetics_carving_ice_android.mp4",
-    "mmaction2_demo_kinetics400.mp4",
-    "mmaction2_tests_test.mp4",
-)
+REAL_CLIPS = config.REAL_CLIPS
 
 
 def count_jpegs(root: Path) -> tuple[int, int]:

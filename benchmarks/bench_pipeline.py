@@ -53,14 +53,7 @@ T, SIZE, BATCH = 16, 172, 8
 WARMUP = 3
 ROTATE = augment.AugmentConfig(max_degrees=15, min_crop_scale=1.0, max_brightness=0, max_contrast=0)
 NO_AUG = augment.AugmentConfig(max_degrees=0, min_crop_scale=1.0, max_brightness=0, max_contrast=0)
-REAL_CLIPS = (
-    "ucf101/v_ApplyEyeMakeup_g01_c01.avi",
-    "ucf101/v_BaseballPitch_g01_c01.avi",
-    "kinetics_carving_ice_rpi.mp4",
-    "kinetics_carving_ice_android.mp4",
-    "mmaction2_demo_kinetics400.mp4",
-    "mmaction2_tests_test.mp4",
-)
+REAL_CLIPS = config.REAL_CLIPS
 
 
 def timed(ds: tf.data.Dataset, batches: int) -> float:

@@ -26,6 +26,7 @@ __all__ = [
     "DATA_DIR",
     "FAST",
     "OFFLINE",
+    "REAL_CLIPS",
     "ROOT",
     "describe",
     "pick",
@@ -53,6 +54,17 @@ DATA_DIR: Path = Path(os.environ.get("TFVIDEO_DATA", ROOT / "data")).resolve()
 
 BUILD_DIR: Path = ROOT / "build"
 """Rendered notebooks and other build outputs (ignored by git)."""
+
+
+REAL_CLIPS: tuple[str, ...] = (
+    "ucf101/v_ApplyEyeMakeup_g01_c01.avi",
+    "ucf101/v_BaseballPitch_g01_c01.avi",
+    "kinetics_carving_ice_rpi.mp4",
+    "kinetics_carving_ice_android.mp4",
+    "mmaction2_demo_kinetics400.mp4",
+    "mmaction2_tests_test.mp4",
+)
+"""The real UCF101 and Kinetics clips in :func:`shared_media` that benchmarks measure on."""
 
 
 def pick(full: _T, fast: _T) -> _T:
