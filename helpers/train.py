@@ -3,7 +3,7 @@
 ::
 
     from helpers import train
-    cfg = train.TrainConfig(num_classes=6, resolution=64, num_frames=16)
+    cfg = train.TrainConfig(num_classes=6, resolution=64, num_frames=8, frame_stride=2)
     data = train.sample_datasets(cfg)             # notebook 03's pipeline over the sample records
     model = train.build_model(cfg)                # pretrained K600 backbone online, else scratch
     trainer = train.Trainer(model, "runs/a0", learning_rate=cfg.learning_rate)
@@ -57,9 +57,12 @@ class TrainConfig:
         model_id: MoViNet size (``"a0"`` fits a CPU).
         num_classes: Classes of your dataset.
         num_frames: Frames per training window.
+        frame_stride: Take every ``frame_stride``-th frame of a clip. 2 covers the same time span
+            as twice the frames at half the compute (stream the model at that rate, too).
         resolution: Square frame size. 172 with pretrained weights; 64 is enough from scratch.
         batch_size: Clips per step.
-        learning_rate: Adam learning rate (the peak, when ``decay_epochs`` is set).
+        learning_rate: Adam learning rate (the peak, when ``decay_epochs`` is set). 2e-3 from
+            scratch; use about 1e-3 or less for a pretrained backbone.
         decay_epochs: Cosine-decay the learning rate to 5 % of its peak over this many epochs
             (see :meth:`TrainConfig.schedule`); None keeps it constant.
         norm_momentum: Batch-norm momentum. 0.9 converges much faster from scratch than the
@@ -71,10 +74,11 @@ class TrainConfig:
 
     model_id: str = "a0"
     num_classes: int = 6
-    num_frames: int = 16
+    num_frames: int = 8
+    frame_stride: int = 2
     resolution: int = 64
     batch_size: int = 16
-    learning_rate: float = 1e-3
+    learning_rate: float = 2e-3
     decay_epochs: int | None = None
     norm_momentum: float = 0.9
     pretrained: bool = False

@@ -62,7 +62,12 @@ def sample_datasets(
     manifest = read_manifest(out) or {}
     label_map = manifest["label_map"]
     labels = [k for k, _ in sorted(label_map.items(), key=lambda kv: kv[1])]
-    common = {"num_frames": cfg.num_frames, "image_size": cfg.resolution, "as_tuple": True}
+    common = {
+        "num_frames": cfg.num_frames,
+        "stride": cfg.frame_stride,
+        "image_size": cfg.resolution,
+        "as_tuple": True,
+    }
     train = pipeline.build_dataset(
         str(out / "train" / "*.tfrecord"), sampling="random", training=True, repeat=True,
         batch_size=cfg.batch_size, seed=cfg.seed, deterministic=False, **common,

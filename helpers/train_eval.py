@@ -16,6 +16,7 @@ accuracy shows how much the temporal model adds.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,13 +55,29 @@ class EvalResult:
     y_pred: np.ndarray
 
 
+_INFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _inference_fn(model: tf_keras.Model) -> tf.types.experimental.GenericFunction:
+    """One compiled ``video -> logits`` function per model, reused by every evaluation.
+
+    A new ``tf.function`` per call would retrace MoViNet (seconds) at every epoch's evaluation.
+    """
+    if model not in _INFERENCE:
+        ref = weakref.ref(model)  # the cache must not keep the model alive
+        _INFERENCE[model] = tf.function(
+            lambda x: ref()({"image": x}, training=False), reduce_retracing=True
+        )
+    return _INFERENCE[model]
+
+
 def predict(model: tf_keras.Model, ds: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Returns ``(labels [N], logits [N, C])`` over a dataset of ``(video, label)`` batches.
 
     A ``[B, N, T, H, W, 3]`` batch (``sampling="linspace"``, N windows per clip) is classified
     window by window and the logits of each clip's windows are averaged (multi-clip eval).
     """
-    fn = tf.function(lambda x: model({"image": x}, training=False), reduce_retracing=True)
+    fn = _inference_fn(model)
     labels, logits = [], []
     for video, label in ds:
         if video.shape.rank == 6:
