@@ -6,7 +6,8 @@ The package reads like the pipeline it teaches (each stage imports only the stag
     sample_data     generated dataset of real encoded videos (UCF101- and Kinetics-shaped)
       synth         the procedurally drawn motion classes it is made of
     sources         UCF101 folders + split lists, Kinetics CSVs, plain folders -> VideoItem
-    frames          OpenCV decoding: fps resampling, trimming by seeking, resizing
+    frames          OpenCV decoding: fps resampling, trimming by seeking, FrameReader (one
+                    frame at a time), resizing (frame_resize)
       jpeg          JPEG encode/decode and JPEG-folder output
       viz           labelled frame grids for the notebooks
     parallel        the process-pool runner (tqdm, per-task errors) shared by batch stages

@@ -27,8 +27,8 @@ from pathlib import Path
 from helpers import sources
 from helpers.frames import (
     RESIZE_MODES,
+    FrameReader,
     VideoDecodeError,
-    decode,
     save_jpeg_folder,
     single_threaded,
 )
@@ -83,16 +83,26 @@ def extract_one(task: tuple[VideoItem, str, dict]) -> dict:
     item, target, opts = task
     opts = dict(opts)
     quality = opts.pop("quality", 90)
-    clip = decode(item.path, start=item.start, end=item.end, **opts)
-    save_jpeg_folder(clip, target, quality=quality)
+    # One core per video: OpenCV decodes with one thread, and frames stay BGR from the decoder
+    # to the JPEG encoder (no colour swaps); ``--workers N`` is what uses N cores.
+    # Frames are encoded as they are decoded, so memory stays flat for long videos.
+    reader = FrameReader(item.path, start=item.start, end=item.end, rgb=False, threads=1, **opts)
+    save_jpeg_folder(reader, target, quality=quality, bgr=True, threads=1)
     return {
         "id": item.id,
         "path": item.path,
-        "frames": len(clip.frames),
-        "num_decoded": clip.num_decoded,
-        "header_frame_count": clip.header_frame_count,
+        "frames": reader.num_frames,
+        "num_decoded": reader.num_decoded,
+        "header_frame_count": reader.header_frame_count,
         "trimmed": item.start is not None or item.end is not None,
     }
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _clean_stale_tmp(out: Path) -> None:
@@ -153,6 +163,8 @@ def extract_many(
             report.skipped += 1
         else:
             tasks.append((item, str(target), opts))
+    if workers > 1:  # longest first, so one long video does not finish alone at the end
+        tasks.sort(key=lambda t: _file_size(t[0].path), reverse=True)
     for (item, _, _), result in run_parallel(
         extract_one,
         tasks,

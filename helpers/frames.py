@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from helpers.frame_resize import RESIZE_MODES, Size, _resize_one, resize_frames
 from helpers.jpeg import decode_jpeg, encode_jpeg, save_jpeg_folder
 
 __all__ = [
     "RESIZE_MODES",
     "Clip",
+    "FrameReader",
     "VideoDecodeError",
     "VideoInfo",
     "decode",
@@ -39,7 +42,6 @@ __all__ = [
 # OpenCV's own "backend can't be used to capture by name" warnings add nothing to our errors.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
-RESIZE_MODES = ("short_side", "exact", "center_crop")
 _DECODE_THREADS: int | None = None  # None: FFmpeg's default; worker processes set 1
 
 
@@ -51,7 +53,6 @@ def single_threaded() -> None:
 
 
 _EPS = 1e-6
-Size = int | tuple[int, int] | None
 
 
 class VideoDecodeError(RuntimeError):
@@ -83,7 +84,7 @@ class Clip:
     """Decoded frames plus where they came from.
 
     Attributes:
-        frames: uint8 ``[T, H, W, 3]`` RGB.
+        frames: uint8 ``[T, H, W, 3]`` RGB (BGR from ``decode(..., rgb=False)``).
         timestamps: float64 ``[T]`` seconds from the start of the file (not of the trim).
         fps: Output frame rate (the target fps, or the source fps if none was asked).
         source_fps: The file's frame rate.
@@ -101,7 +102,9 @@ class Clip:
     path: str
 
 
-def _open(path: str | os.PathLike) -> tuple[cv2.VideoCapture, float, int]:
+def _open(
+    path: str | os.PathLike, threads: int | None = None
+) -> tuple[cv2.VideoCapture, float, int]:
     """Opens a file with clear errors; returns (capture, fps, header frame count)."""
     p = Path(path)
     if not p.exists():
@@ -110,7 +113,8 @@ def _open(path: str | os.PathLike) -> tuple[cv2.VideoCapture, float, int]:
         raise VideoDecodeError(p, "is a folder, not a video file")
     if p.stat().st_size == 0:
         raise VideoDecodeError(p, "empty file (0 bytes)")
-    params = [] if _DECODE_THREADS is None else [cv2.CAP_PROP_N_THREADS, _DECODE_THREADS]
+    threads = threads or _DECODE_THREADS
+    params = [] if threads is None else [cv2.CAP_PROP_N_THREADS, threads]
     cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, params)
     if not cap.isOpened():
         cap.release()
@@ -141,53 +145,88 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     return VideoInfo(str(path), fps, count, w, h, count / fps)
 
 
-def _target_hw(h: int, w: int, size: Size, mode: str) -> tuple[int, int]:
-    if mode == "exact":
-        return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
-    if not isinstance(size, int):
-        raise ValueError(f"resize_mode={mode!r} needs an int size, got {size!r}")
-    scale = size / min(h, w)
-    return max(size, round(h * scale)), max(size, round(w * scale))
+class FrameReader:
+    """Decodes a video one frame at a time: ``for frame, t in FrameReader(path, fps=10)``.
 
-
-def _resize_one(frame: np.ndarray, size: Size, mode: str) -> np.ndarray:
-    if size is None:
-        return frame
-    h, w = frame.shape[:2]
-    th, tw = _target_hw(h, w, size, mode)
-    if (th, tw) != (h, w):
-        interp = cv2.INTER_AREA if th * tw < h * w else cv2.INTER_LINEAR
-        frame = cv2.resize(frame, (tw, th), interpolation=interp)
-    if mode == "center_crop":
-        y, x = (th - size) // 2, (tw - size) // 2
-        frame = frame[y : y + size, x : x + size]
-    return frame
-
-
-def resize_frames(frames: np.ndarray, size: Size, mode: str = "short_side") -> np.ndarray:
-    """Resizes ``[T, H, W, C]`` (or one ``[H, W, C]``) frames.
-
-    Args:
-        frames: uint8 frames.
-        size: None (no change); an int (short side, or the square side for ``center_crop``);
-            ``(height, width)`` for ``exact``.
-        mode: ``"short_side"`` keeps the aspect ratio so the short side equals ``size``;
-            ``"exact"`` stretches to ``size``; ``"center_crop"`` covers the short side then
-            crops the middle ``size x size``.
-
-    Returns:
-        The resized frames, same rank as the input.
+    Memory stays flat however long the video is (:func:`decode` keeps every frame).
+    ``num_decoded`` counts the frames read from the file so far and ``num_frames`` the frames
+    yielded; the other attributes are known on opening.
+    Takes :func:`decode`'s arguments.
 
     Raises:
-        ValueError: Unknown mode or a size that does not fit the mode.
+        VideoDecodeError: Missing, empty or unreadable file (on construction).
+        ValueError: Bad arguments.
     """
-    if mode not in RESIZE_MODES:
-        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {mode!r}")
-    if size is None:
-        return frames
-    if frames.ndim == 3:
-        return _resize_one(frames, size, mode)
-    return np.stack([_resize_one(f, size, mode) for f in frames])
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        fps: float | None = None,
+        start: float | None = None,
+        end: float | None = None,
+        size: Size = None,
+        resize_mode: str = "short_side",
+        max_frames: int | None = None,
+        rgb: bool = True,
+        threads: int | None = None,
+    ) -> None:
+        if resize_mode not in RESIZE_MODES:
+            raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}")
+        if fps is not None and fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.path, self.start, self.end, self.max_frames = str(path), start, end, max_frames
+        self._opts = (size, resize_mode, rgb)
+        self._cap, self.source_fps, self.header_frame_count = _open(path, threads)
+        self.fps = float(fps) if fps is not None else self.source_fps
+        self._target_fps = fps
+        self.num_decoded = self.num_frames = 0
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, float]]:
+        """Yields ``(frame, timestamp in seconds)``; the capture is closed at the end."""
+        cap, src_fps, fps, end = self._cap, self.source_fps, self._target_fps, self.end
+        size, resize_mode, rgb = self._opts
+        t0 = max(self.start or 0.0, 0.0)
+        first = math.ceil(t0 * src_fps - _EPS)
+        try:
+            if first > 0:
+                cap.set(cv2.CAP_PROP_POS_FRAMES, first)
+                pos = int(cap.get(cv2.CAP_PROP_POS_FRAMES))
+                first = pos if pos >= 0 else first
+            index, k = first, 0
+            while self.max_frames is None or self.num_frames < self.max_frames:
+                t = index / src_fps
+                if (end is not None and t >= end - _EPS) or not cap.grab():
+                    break
+                self.num_decoded += 1
+                # How many output sample times fall while this frame is on screen?
+                t_next = (index + 1) / src_fps
+                repeat = int(fps is None and t >= t0 - _EPS)  # (an inexact seek may land early)
+                if fps is not None:
+                    stop = t_next if end is None else min(t_next, end)
+                    while t0 + k / fps < stop - _EPS:
+                        repeat, k = repeat + 1, k + 1
+                if repeat:
+                    ok, bgr = cap.retrieve()
+                    if not ok or bgr is None:
+                        break
+                    frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if rgb else bgr
+                    frame = _resize_one(frame, size, resize_mode)
+                    if self.max_frames is not None:
+                        repeat = min(repeat, self.max_frames - self.num_frames)
+                    for _ in range(repeat):
+                        self.num_frames += 1
+                        yield frame, t
+                index += 1
+        finally:
+            cap.release()
+
+    def no_frames_error(self) -> VideoDecodeError:
+        """The error for a video (or a trim window) that gave no frame."""
+        trimmed = self.start is not None or self.end is not None
+        where = f" in [{self.start}, {self.end}] s" if trimmed else ""
+        claims = f"header claims {self.header_frame_count}"
+        return VideoDecodeError(self.path, f"no decodable frames{where} ({claims})")
 
 
 def decode(
@@ -199,6 +238,8 @@ def decode(
     size: Size = None,
     resize_mode: str = "short_side",
     max_frames: int | None = None,
+    rgb: bool = True,
+    threads: int | None = None,
 ) -> Clip:
     """Decodes a video into RGB frames.
 
@@ -214,6 +255,10 @@ def decode(
         size: See :func:`resize_frames`.
         resize_mode: See :func:`resize_frames`.
         max_frames: Stop after this many output frames.
+        rgb: False keeps OpenCV's BGR order (saves two colour swaps when the frames only go
+            back to OpenCV, e.g. to ``cv2.imencode``).
+        threads: FFmpeg decoding threads; None is FFmpeg's default (all cores), 1 keeps the
+            decode on one core (what a pool worker wants).
 
     Returns:
         A :class:`Clip`.
@@ -222,57 +267,18 @@ def decode(
         VideoDecodeError: Missing, empty, unreadable file, or no decodable frame in range.
         ValueError: Bad arguments.
     """
-    if resize_mode not in RESIZE_MODES:
-        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}")
-    if fps is not None and fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
-    cap, src_fps, count = _open(path)
-    frames, stamps, decoded = [], [], 0
-    t0 = max(start or 0.0, 0.0)
-    first = math.ceil(t0 * src_fps - _EPS)
-    try:
-        if first > 0:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, first)
-            pos = int(cap.get(cv2.CAP_PROP_POS_FRAMES))
-            first = pos if pos >= 0 else first
-        index, k = first, 0
-        while max_frames is None or len(frames) < max_frames:
-            t = index / src_fps
-            if end is not None and t >= end - _EPS:
-                break
-            if not cap.grab():
-                break
-            decoded += 1
-            # How many output sample times fall while this frame is on screen?
-            t_next = (index + 1) / src_fps
-            repeat = int(fps is None and t >= t0 - _EPS)  # (an inexact seek may land early)
-            if fps is not None:
-                stop = t_next if end is None else min(t_next, end)
-                while t0 + k / fps < stop - _EPS:
-                    repeat, k = repeat + 1, k + 1
-            if repeat:
-                ok, bgr = cap.retrieve()
-                if not ok or bgr is None:
-                    break
-                rgb = _resize_one(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), size, resize_mode)
-                for _ in range(repeat):
-                    frames.append(rgb)
-                    stamps.append(t)
-            index += 1
-    finally:
-        cap.release()
-    if max_frames is not None:
-        frames, stamps = frames[:max_frames], stamps[:max_frames]
-    if not frames:
-        where = "" if start is None and end is None else f" in [{start}, {end}] s"
-        raise VideoDecodeError(path, f"no decodable frames{where} (header claims {count})")
+    opts = {"fps": fps, "start": start, "end": end, "size": size, "resize_mode": resize_mode}
+    reader = FrameReader(path, **opts, max_frames=max_frames, rgb=rgb, threads=threads)
+    pairs = list(reader)
+    if not pairs:
+        raise reader.no_frames_error()
     return Clip(
-        frames=np.stack(frames),
-        timestamps=np.asarray(stamps, dtype=np.float64),
-        fps=float(fps) if fps is not None else src_fps,
-        source_fps=src_fps,
-        num_decoded=decoded,
-        header_frame_count=count,
+        frames=np.stack([f for f, _ in pairs]),
+        timestamps=np.asarray([t for _, t in pairs], dtype=np.float64),
+        fps=reader.fps,
+        source_fps=reader.source_fps,
+        num_decoded=reader.num_decoded,
+        header_frame_count=reader.header_frame_count,
         path=str(path),
     )
 

@@ -19,19 +19,17 @@ import cv2
 import numpy as np
 
 if TYPE_CHECKING:
-    from helpers.frames import Clip
+    from helpers.frames import Clip, FrameReader
 
 __all__ = ["decode_jpeg", "encode_jpeg", "save_jpeg_folder"]
 
-_WRITE_THREADS = 2
-
-
-def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90) -> bytes:
+def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90, *, bgr: bool = False) -> bytes:
     """Encodes one RGB uint8 frame as JPEG bytes (deterministic for the same input).
 
     Args:
         frame_rgb: ``[H, W, 3]`` uint8 RGB.
         quality: JPEG quality 1-100.
+        bgr: The frame is already in OpenCV's BGR order (no colour swap).
 
     Returns:
         The JPEG file contents.
@@ -39,8 +37,9 @@ def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90) -> bytes:
     Raises:
         ValueError: OpenCV refused the frame.
     """
-    bgr = cv2.cvtColor(np.ascontiguousarray(frame_rgb), cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    frame = np.ascontiguousarray(frame_rgb)
+    bgr_frame = frame if bgr else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr_frame, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise ValueError(f"cannot JPEG-encode a frame of shape {frame_rgb.shape}")
     return buf.tobytes()
@@ -67,46 +66,78 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def save_jpeg_folder(clip: Clip, out_dir: str | os.PathLike, quality: int = 90) -> Path:
+def save_jpeg_folder(
+    clip: Clip | FrameReader,
+    out_dir: str | os.PathLike,
+    quality: int = 90,
+    *,
+    bgr: bool = False,
+    threads: int = 2,
+) -> Path:
     """Writes ``frame_00000.jpg, ...`` plus ``index.json`` (timestamps, fps, counts).
 
     The folder is built under a temporary name next to ``out_dir`` and renamed at the end, so a
     crash never leaves a half-written ``out_dir``. An existing ``out_dir`` is replaced.
 
     Args:
-        clip: From :func:`decode`.
+        clip: A decoded :class:`~helpers.frames.Clip`, or a
+            :class:`~helpers.frames.FrameReader`, whose frames are encoded as they are decoded
+            (one at a time: memory stays flat for long videos).
         out_dir: The folder to create.
         quality: JPEG quality.
+        bgr: The frames are BGR (``rgb=False`` when decoding); the files are the same.
+        threads: Encoding threads for a Clip. 2 overlaps one frame's encoding with another's
+            file write; 1 keeps the work on one core (what a pool worker wants).
 
     Returns:
         ``out_dir`` as a Path.
+
+    Raises:
+        VideoDecodeError: A FrameReader gave no frame.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     try:
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
-        names = [f"frame_{i:05d}.jpg" for i in range(len(clip.frames))]
+        names: list[str] = []
+        stamps: list[float] = []
+        shape: tuple[int, ...] = ()
 
-        def write(i: int) -> None:
-            _write_new(os.path.join(tmp, names[i]), encode_jpeg(clip.frames[i], quality))
+        def write(i: int, frame: np.ndarray) -> None:
+            data = encode_jpeg(frame, quality, bgr=bgr)
+            _write_new(os.path.join(tmp, f"frame_{i:05d}.jpg"), data)
 
-        # Two threads overlap one frame's JPEG encoding with another's file write (both release
-        # the GIL); the bytes written are the same as a plain loop's.
-        with ThreadPoolExecutor(_WRITE_THREADS) as pool:
-            list(pool.map(write, range(len(names))))
+        from helpers.frames import Clip  # here: helpers.frames imports this module
+
+        is_clip = isinstance(clip, Clip)
+        pairs = zip(clip.frames, clip.timestamps, strict=True) if is_clip else clip
+        pooled = threads > 1 and is_clip
+        if pooled:
+            # Threads overlap one frame's JPEG encoding with another's file write (both release
+            # the GIL); the bytes written are the same as a plain loop's.
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(write, range(len(clip.frames)), clip.frames))
+        for i, (frame, t) in enumerate(pairs):
+            if not pooled:
+                write(i, frame)
+            names.append(f"frame_{i:05d}.jpg")
+            stamps.append(round(float(t), 6))
+            shape = frame.shape
+        if not names:
+            raise clip.no_frames_error()
         index = {
             "source": clip.path,
             "num_frames": len(names),
-            "height": int(clip.frames.shape[1]),
-            "width": int(clip.frames.shape[2]),
+            "height": int(shape[0]),
+            "width": int(shape[1]),
             "fps": clip.fps,
             "source_fps": clip.source_fps,
             "num_decoded": clip.num_decoded,
             "header_frame_count": clip.header_frame_count,
             "quality": quality,
             "frames": names,
-            "timestamps": [round(float(t), 6) for t in clip.timestamps],
+            "timestamps": stamps,
         }
         (tmp / "index.json").write_text(json.dumps(index, indent=1))
         if out.exists():

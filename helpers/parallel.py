@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import TypeVar
@@ -21,6 +22,13 @@ __all__ = ["run_parallel"]
 T = TypeVar("T")
 R = TypeVar("R")
 _DONE = object()
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe and available (Linux, no TensorFlow loaded), else ``spawn``."""
+    if sys.platform.startswith("linux") and "tensorflow" not in sys.modules:
+        return "fork"
+    return "spawn"
 
 
 def run_parallel(
@@ -35,7 +43,8 @@ def run_parallel(
 ) -> Iterator[tuple[T, R | Exception]]:
     """Runs ``fn(task)`` for every task, inline or in a pool of worker processes.
 
-    Workers are started with ``spawn`` (safe after TensorFlow or threads were started), so
+    Workers are forked on Linux while TensorFlow is not imported (fast to start), and started
+    with ``spawn`` otherwise (forking after TensorFlow started its threads can deadlock), so
     ``fn`` must be a top-level function of an importable module and tasks must be picklable.
     At most ``2 * workers`` tasks are in flight, so huge task lists do not pile up in memory.
 
@@ -64,7 +73,7 @@ def run_parallel(
                 bar.update()
                 yield task, result
             return
-        ctx = mp.get_context("spawn")
+        ctx = mp.get_context(_start_method())
         with ProcessPoolExecutor(
             max_workers=min(workers, len(todo)), mp_context=ctx, initializer=initializer
         ) as pool:

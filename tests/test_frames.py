@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from helpers.frames import (
+    FrameReader,
     VideoDecodeError,
     decode,
     decode_jpeg,
@@ -172,3 +173,29 @@ def test_save_jpeg_folder_atomic_with_index(tmp_path, vid30):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["clip"]  # no temp folder left
     save_jpeg_folder(decode(vid30, max_frames=2), out)  # replacing works
     assert len(list(out.glob("*.jpg"))) == 2
+
+
+@pytest.mark.parametrize("opts", [{}, {"fps": 10, "start": 0.5, "end": 2.0}, {"max_frames": 7}])
+def test_frame_reader_streams_what_decode_returns(vid30, opts):
+    clip = decode(vid30, **opts)
+    reader = FrameReader(vid30, rgb=False, threads=1, **opts)
+    pairs = list(reader)
+    assert [read_frame_index(f[..., ::-1]) for f, _ in pairs] == indices(clip)
+    np.testing.assert_array_equal(np.stack([f[..., ::-1] for f, _ in pairs]), clip.frames)
+    assert [t for _, t in pairs] == list(clip.timestamps)
+    assert (reader.num_frames, reader.num_decoded) == (len(clip.frames), clip.num_decoded)
+    assert reader.fps == clip.fps and reader.header_frame_count == clip.header_frame_count
+
+
+def test_save_jpeg_folder_from_reader_equals_from_clip(tmp_path, vid30):
+    a = save_jpeg_folder(decode(vid30, fps=15), tmp_path / "a")
+    b = save_jpeg_folder(FrameReader(vid30, fps=15, rgb=False), tmp_path / "b", bgr=True, threads=1)
+    files = sorted(p.name for p in a.iterdir())
+    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 46
+    for name in files:
+        if name != "index.json":
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert json.loads((a / "index.json").read_text()) == json.loads((b / "index.json").read_text())
+    with pytest.raises(VideoDecodeError, match=r"no decodable frames in \[9.0, None\]"):
+        save_jpeg_folder(FrameReader(vid30, start=9.0), tmp_path / "c")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no temp folder left

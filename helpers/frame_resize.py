@@ -1,0 +1,66 @@
+"""Resizing decoded frames: short side, exact size, or centre crop (re-exported by ``frames``).
+
+::
+
+    resize_frames(clip.frames, 128)                       # short side 128, aspect kept
+    resize_frames(clip.frames, 112, mode="center_crop")   # 112 x 112 from the middle
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["RESIZE_MODES", "Size", "resize_frames"]
+
+RESIZE_MODES = ("short_side", "exact", "center_crop")
+Size = int | tuple[int, int] | None
+
+
+def _target_hw(h: int, w: int, size: Size, mode: str) -> tuple[int, int]:
+    if mode == "exact":
+        return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    if not isinstance(size, int):
+        raise ValueError(f"resize_mode={mode!r} needs an int size, got {size!r}")
+    scale = size / min(h, w)
+    return max(size, round(h * scale)), max(size, round(w * scale))
+
+
+def _resize_one(frame: np.ndarray, size: Size, mode: str) -> np.ndarray:
+    if size is None:
+        return frame
+    h, w = frame.shape[:2]
+    th, tw = _target_hw(h, w, size, mode)
+    if (th, tw) != (h, w):
+        interp = cv2.INTER_AREA if th * tw < h * w else cv2.INTER_LINEAR
+        frame = cv2.resize(frame, (tw, th), interpolation=interp)
+    if mode == "center_crop":
+        y, x = (th - size) // 2, (tw - size) // 2
+        frame = frame[y : y + size, x : x + size]
+    return frame
+
+
+def resize_frames(frames: np.ndarray, size: Size, mode: str = "short_side") -> np.ndarray:
+    """Resizes ``[T, H, W, C]`` (or one ``[H, W, C]``) frames.
+
+    Args:
+        frames: uint8 frames.
+        size: None (no change); an int (short side, or the square side for ``center_crop``);
+            ``(height, width)`` for ``exact``.
+        mode: ``"short_side"`` keeps the aspect ratio so the short side equals ``size``;
+            ``"exact"`` stretches to ``size``; ``"center_crop"`` covers the short side then
+            crops the middle ``size x size``.
+
+    Returns:
+        The resized frames, same rank as the input.
+
+    Raises:
+        ValueError: Unknown mode or a size that does not fit the mode.
+    """
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {mode!r}")
+    if size is None:
+        return frames
+    if frames.ndim == 3:
+        return _resize_one(frames, size, mode)
+    return np.stack([_resize_one(f, size, mode) for f in frames])
