@@ -135,7 +135,7 @@ def extract_many(
         resize_mode: ``short_side``, ``exact`` or ``center_crop``.
         max_frames: Cap on frames per video.
         quality: JPEG quality.
-        workers: Processes (1 = run here).
+        workers: Processes, one core each (1 = run here, on one core).
         report_path: Where to write the JSON report (default ``<out_dir>/extract_report.json``).
         overwrite: Re-extract videos whose folder already exists.
         progress: Show a tqdm bar.
@@ -256,7 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-frames", type=int, default=None, help="cap on frames per video")
     p.add_argument("--quality", type=int, default=90, help="JPEG quality 1-100 (default 90)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="processes, one core each (default 1)")
     p.add_argument("--report", default=None, help=f"report path (default <out>/{REPORT_NAME})")
     p.add_argument("--limit", type=int, default=None, help="only the first N videos")
     p.add_argument("--overwrite", action="store_true", help="redo videos already extracted")
