@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -148,10 +149,25 @@ def probe(path: str | os.PathLike) -> VideoInfo:
 class FrameReader:
     """Decodes a video one frame at a time: ``for frame, t in FrameReader(path, fps=10)``.
 
-    Memory stays flat however long the video is (:func:`decode` keeps every frame).
-    ``num_decoded`` counts the frames read from the file so far and ``num_frames`` the frames
-    yielded; the other attributes are known on opening.
-    Takes :func:`decode`'s arguments.
+    Frame ``i`` of the file is shown at ``i / source_fps`` seconds. With ``fps`` the output
+    samples the times ``start, start + 1/fps, ...`` and keeps, for each, the frame on screen at
+    that moment: 30 -> 10 fps keeps every 3rd frame, 29.97 -> 25 drops about one in six.
+    Memory stays flat however long the video is; :func:`decode` (``FrameReader(...).read()``)
+    keeps every frame. ``num_decoded`` counts the frames read from the file so far and
+    ``num_frames`` the frames yielded; the other attributes are known on opening.
+
+    Args:
+        path: The video file.
+        fps: Target frame rate; None keeps every frame.
+        start: Seconds; the decoder seeks here instead of reading from the beginning.
+        end: Seconds (exclusive); reading stops here.
+        size: See :func:`resize_frames`.
+        resize_mode: See :func:`resize_frames`.
+        max_frames: Stop after this many output frames.
+        rgb: False keeps OpenCV's BGR order (saves two colour swaps when the frames only go
+            back to OpenCV, e.g. to ``cv2.imencode``).
+        threads: FFmpeg decoding threads; None is FFmpeg's default (all cores), 1 keeps the
+            decode on one core (what a pool worker wants).
 
     Raises:
         VideoDecodeError: Missing, empty or unreadable file (on construction).
@@ -228,37 +244,33 @@ class FrameReader:
         claims = f"header claims {self.header_frame_count}"
         return VideoDecodeError(self.path, f"no decodable frames{where} ({claims})")
 
+    def read(self) -> Clip:
+        """Decodes every (remaining) frame into a :class:`Clip`.
 
-def decode(
-    path: str | os.PathLike,
-    *,
-    fps: float | None = None,
-    start: float | None = None,
-    end: float | None = None,
-    size: Size = None,
-    resize_mode: str = "short_side",
-    max_frames: int | None = None,
-    rgb: bool = True,
-    threads: int | None = None,
-) -> Clip:
-    """Decodes a video into RGB frames.
+        Raises:
+            VideoDecodeError: No frame was decoded.
+        """
+        pairs = list(self)
+        if not pairs:
+            raise self.no_frames_error()
+        return Clip(
+            frames=np.stack([f for f, _ in pairs]),
+            timestamps=np.asarray([t for _, t in pairs], dtype=np.float64),
+            fps=self.fps,
+            source_fps=self.source_fps,
+            num_decoded=self.num_decoded,
+            header_frame_count=self.header_frame_count,
+            path=self.path,
+        )
 
-    Frame ``i`` of the file is shown at ``i / source_fps`` seconds. With ``fps`` the output
-    samples the times ``start, start + 1/fps, ...`` and keeps, for each, the frame on screen at
-    that moment: 30 -> 10 fps keeps every 3rd frame, 29.97 -> 25 drops about one in six.
+
+def decode(path: str | os.PathLike, **options: Any) -> Clip:
+    """Decodes a video into RGB frames: ``FrameReader(path, **options).read()``.
 
     Args:
         path: The video file.
-        fps: Target frame rate; None keeps every frame.
-        start: Seconds; the decoder seeks here instead of reading from the beginning.
-        end: Seconds (exclusive); reading stops here.
-        size: See :func:`resize_frames`.
-        resize_mode: See :func:`resize_frames`.
-        max_frames: Stop after this many output frames.
-        rgb: False keeps OpenCV's BGR order (saves two colour swaps when the frames only go
-            back to OpenCV, e.g. to ``cv2.imencode``).
-        threads: FFmpeg decoding threads; None is FFmpeg's default (all cores), 1 keeps the
-            decode on one core (what a pool worker wants).
+        **options: :class:`FrameReader`'s keyword arguments: ``fps``, ``start``, ``end``,
+            ``size``, ``resize_mode``, ``max_frames``, ``rgb``, ``threads``.
 
     Returns:
         A :class:`Clip`.
@@ -266,21 +278,9 @@ def decode(
     Raises:
         VideoDecodeError: Missing, empty, unreadable file, or no decodable frame in range.
         ValueError: Bad arguments.
+        TypeError: An unknown option.
     """
-    opts = {"fps": fps, "start": start, "end": end, "size": size, "resize_mode": resize_mode}
-    reader = FrameReader(path, **opts, max_frames=max_frames, rgb=rgb, threads=threads)
-    pairs = list(reader)
-    if not pairs:
-        raise reader.no_frames_error()
-    return Clip(
-        frames=np.stack([f for f, _ in pairs]),
-        timestamps=np.asarray([t for _, t in pairs], dtype=np.float64),
-        fps=reader.fps,
-        source_fps=reader.source_fps,
-        num_decoded=reader.num_decoded,
-        header_frame_count=reader.header_frame_count,
-        path=str(path),
-    )
+    return FrameReader(path, **options).read()
 
 
 def setup_mediapy() -> None:

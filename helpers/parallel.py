@@ -25,8 +25,13 @@ _DONE = object()
 
 
 def _start_method() -> str:
-    """``fork`` where it is safe and available (Linux, no TensorFlow loaded), else ``spawn``."""
-    if sys.platform.startswith("linux") and "tensorflow" not in sys.modules:
+    """``fork`` where it is safe (Linux scripts without TensorFlow), else ``spawn``.
+
+    Forking a Jupyter kernel copies its ZMQ sockets into the children, which breaks the kernel;
+    forking after TensorFlow started its threads can deadlock.
+    """
+    risky = ("tensorflow", "ipykernel", "zmq")
+    if sys.platform.startswith("linux") and not any(m in sys.modules for m in risky):
         return "fork"
     return "spawn"
 
@@ -43,8 +48,8 @@ def run_parallel(
 ) -> Iterator[tuple[T, R | Exception]]:
     """Runs ``fn(task)`` for every task, inline or in a pool of worker processes.
 
-    Workers are forked on Linux while TensorFlow is not imported (fast to start), and started
-    with ``spawn`` otherwise (forking after TensorFlow started its threads can deadlock), so
+    Workers are forked on Linux in plain scripts (fast to start) and started with ``spawn`` in
+    Jupyter kernels or once TensorFlow is loaded (see :func:`_start_method`), so
     ``fn`` must be a top-level function of an importable module and tasks must be picklable.
     At most ``2 * workers`` tasks are in flight, so huge task lists do not pile up in memory.
 

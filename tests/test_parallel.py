@@ -1,0 +1,46 @@
+"""Tests for helpers.parallel: per-task errors, inline and pooled runs, the start method."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import types
+
+import pytest
+
+from helpers import parallel
+from helpers.parallel import run_parallel
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_and_errors_per_task(workers):
+    out = dict(run_parallel(math.sqrt, [4.0, -1.0, 9.0], workers=workers, progress=False))
+    assert out[4.0] == 2.0 and out[9.0] == 3.0
+    assert isinstance(out[-1.0], ValueError)  # returned, not raised: the batch carried on
+
+
+def test_start_method_avoids_fork_in_kernels_and_after_tensorflow(monkeypatch):
+    for name in ("tensorflow", "ipykernel", "zmq"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    assert parallel._start_method() == expected
+    for name in ("tensorflow", "ipykernel"):
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, name, types.ModuleType(name))
+            assert parallel._start_method() == "spawn"
+
+
+def test_forked_pool_in_a_plain_script():
+    code = (
+        "import math, sys\n"
+        "from helpers import parallel\n"
+        "print(parallel._start_method())\n"
+        "r = dict(parallel.run_parallel(math.sqrt, [1.0, 16.0, -4.0], workers=2, progress=False))\n"
+        "print(r[1.0], r[16.0], type(r[-4.0]).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    method, results = out.stdout.split("\n")[:2]
+    assert method == ("fork" if sys.platform.startswith("linux") else "spawn")
+    assert results == "1.0 4.0 ValueError"
