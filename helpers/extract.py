@@ -87,7 +87,7 @@ def extract_one(task: tuple[VideoItem, str, dict]) -> dict:
     # to the JPEG encoder (no colour swaps); ``--workers N`` is what uses N cores.
     # Frames are encoded as they are decoded, so memory stays flat for long videos.
     reader = FrameReader(item.path, start=item.start, end=item.end, rgb=False, threads=1, **opts)
-    save_jpeg_folder(reader, target, quality=quality, bgr=True, threads=1)
+    save_jpeg_folder(reader, target, quality=quality, bgr=True)
     return {
         "id": item.id,
         "path": item.path,

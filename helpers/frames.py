@@ -43,13 +43,11 @@ __all__ = [
 # OpenCV's own "backend can't be used to capture by name" warnings add nothing to our errors.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
-_DECODE_THREADS: int | None = None  # None: FFmpeg's default; worker processes set 1
-
-
 def single_threaded() -> None:
-    """Makes OpenCV use one thread in this process (for pool workers: processes, not threads)."""
-    global _DECODE_THREADS
-    _DECODE_THREADS = 1
+    """Makes OpenCV's own operations (resize, colour) use one thread in this process.
+
+    For pool workers (processes, not threads); decoding threads are ``FrameReader(threads=1)``.
+    """
     cv2.setNumThreads(1)
 
 
@@ -114,7 +112,6 @@ def _open(
         raise VideoDecodeError(p, "is a folder, not a video file")
     if p.stat().st_size == 0:
         raise VideoDecodeError(p, "empty file (0 bytes)")
-    threads = threads or _DECODE_THREADS
     params = [] if threads is None else [cv2.CAP_PROP_N_THREADS, threads]
     cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, params)
     if not cap.isOpened():

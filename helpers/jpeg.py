@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from helpers.frames import Clip, FrameReader
 
 __all__ = ["decode_jpeg", "encode_jpeg", "save_jpeg_folder"]
+
 
 def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90, *, bgr: bool = False) -> bytes:
     """Encodes one RGB uint8 frame as JPEG bytes (deterministic for the same input).
@@ -72,7 +72,6 @@ def save_jpeg_folder(
     quality: int = 90,
     *,
     bgr: bool = False,
-    threads: int = 2,
 ) -> Path:
     """Writes ``frame_00000.jpg, ...`` plus ``index.json`` (timestamps, fps, counts).
 
@@ -86,8 +85,6 @@ def save_jpeg_folder(
         out_dir: The folder to create.
         quality: JPEG quality.
         bgr: The frames are BGR (``rgb=False`` when decoding); the files are the same.
-        threads: Encoding threads for a Clip. 2 overlaps one frame's encoding with another's
-            file write; 1 keeps the work on one core (what a pool worker wants).
 
     Returns:
         ``out_dir`` as a Path.
@@ -104,24 +101,12 @@ def save_jpeg_folder(
         stamps: list[float] = []
         shape: tuple[int, ...] = ()
 
-        def write(i: int, frame: np.ndarray) -> None:
-            data = encode_jpeg(frame, quality, bgr=bgr)
-            _write_new(os.path.join(tmp, f"frame_{i:05d}.jpg"), data)
-
         from helpers.frames import Clip  # here: helpers.frames imports this module
 
-        is_clip = isinstance(clip, Clip)
-        pairs = zip(clip.frames, clip.timestamps, strict=True) if is_clip else clip
-        pooled = threads > 1 and is_clip
-        if pooled:
-            # Threads overlap one frame's JPEG encoding with another's file write (both release
-            # the GIL); the bytes written are the same as a plain loop's.
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(write, range(len(clip.frames)), clip.frames))
+        pairs = zip(clip.frames, clip.timestamps, strict=True) if isinstance(clip, Clip) else clip
         for i, (frame, t) in enumerate(pairs):
-            if not pooled:
-                write(i, frame)
             names.append(f"frame_{i:05d}.jpg")
+            _write_new(os.path.join(tmp, names[-1]), encode_jpeg(frame, quality, bgr=bgr))
             stamps.append(round(float(t), 6))
             shape = frame.shape
         if not names:

@@ -102,18 +102,22 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
     return cm
 
 
-def evaluate(model: tf_keras.Model, ds: tf.data.Dataset, num_classes: int) -> EvalResult:
-    """Classifies every test clip; returns accuracy and the confusion matrix."""
-    y_true, logits = predict(model, ds)
+def _scores(y_true: np.ndarray, logits: np.ndarray, num_classes: int) -> EvalResult:
+    """Top-1 predictions, accuracy and confusion matrix from labels and logits."""
     y_pred = logits.argmax(-1)
     acc = float((y_true == y_pred).mean()) if len(y_true) else 0.0
     return EvalResult(acc, confusion_matrix(y_true, y_pred, num_classes), y_true, y_pred)
 
 
+def evaluate(model: tf_keras.Model, ds: tf.data.Dataset, num_classes: int) -> EvalResult:
+    """Classifies every test clip; returns accuracy and the confusion matrix."""
+    return _scores(*predict(model, ds), num_classes)
+
+
 def accuracy(model: tf_keras.Model, ds: tf.data.Dataset) -> float:
     """Top-1 accuracy over a dataset of ``(video, label)`` batches."""
     y_true, logits = predict(model, ds)
-    return float((y_true == logits.argmax(-1)).mean()) if len(y_true) else 0.0
+    return _scores(y_true, logits, logits.shape[-1]).accuracy
 
 
 def plot_confusion(
@@ -232,7 +236,5 @@ def train_frame_baseline(
     for x, y in frames_test:
         y_true.append(np.asarray(y))
         logits.append(model(x, training=False).numpy())
-    y_true_arr, y_pred = np.concatenate(y_true), np.concatenate(logits).argmax(-1)
-    acc = float((y_true_arr == y_pred).mean()) if len(y_true_arr) else 0.0
-    cm = confusion_matrix(y_true_arr, y_pred, num_classes)
-    return BaselineResult(model, EvalResult(acc, cm, y_true_arr, y_pred))
+    scores = _scores(np.concatenate(y_true), np.concatenate(logits), num_classes)
+    return BaselineResult(model, scores)

@@ -189,7 +189,7 @@ def test_frame_reader_streams_what_decode_returns(vid30, opts):
 
 def test_save_jpeg_folder_from_reader_equals_from_clip(tmp_path, vid30):
     a = save_jpeg_folder(decode(vid30, fps=15), tmp_path / "a")
-    b = save_jpeg_folder(FrameReader(vid30, fps=15, rgb=False), tmp_path / "b", bgr=True, threads=1)
+    b = save_jpeg_folder(FrameReader(vid30, fps=15, rgb=False), tmp_path / "b", bgr=True)
     files = sorted(p.name for p in a.iterdir())
     assert files == sorted(p.name for p in b.iterdir()) and len(files) == 46
     for name in files:
