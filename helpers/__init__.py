@@ -16,6 +16,7 @@ The package reads like the pipeline it teaches (each stage imports only the stag
     writer          sharded, deterministic, resumable TFRecord writer: shard_writer,
                     writer_manifest, writer_cli (CLI)
     pipeline        tf.data reader: sample a window, then decode only those frames (shard_check)
+      warp          crop + flip + rotation + resize (+ colour) as one affine warp of uint8 frames
     augment         clip-consistent rotation, crop, flip and colour
     movinet         MoViNet base and streaming inference and top-k: movinet_models (Model Garden
                     builder), movinet_load (Hub / SavedModel / untrained stand-in), movinet_labels

@@ -13,6 +13,11 @@ batch and turns every frame by a *different* angle. :func:`rotate_clip` builds O
 transform and applies it to all frames.
 
 Every function here is small on purpose: copy the one you need into your own pipeline.
+
+``helpers.pipeline`` draws the same random choices but applies them the fast way:
+:func:`clip_transform` folds the crop, flip and rotation into one affine warp of the decoded
+``uint8`` frames (``helpers.warp``), and :func:`color_gain_offset` does the colour jitter in the
+same pass.
 """
 
 from __future__ import annotations
@@ -22,20 +27,22 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from helpers import warp
+
 __all__ = [
     "AugmentConfig",
     "adjust_brightness_contrast",
     "augment_clip",
+    "clip_transform",
+    "color_gain_offset",
     "random_angle",
     "random_brightness_contrast",
     "random_crop_clip",
     "random_flip_clip",
     "random_rotate_clip",
-    "resize_rotate_clip",
     "rotate_clip",
     "rotation_seed",
     "rotation_transform",
-    "warp_clip",
 ]
 
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
@@ -129,108 +136,6 @@ def rotate_clip(
     return tf.cast(out, clip.dtype)
 
 
-def warp_clip(
-    frames: tf.Tensor, transform: tf.Tensor, size: tuple[int, int], fill_value: float = 0.0
-) -> tf.Tensor:
-    """Bilinear warp of every frame by one affine transform, with gathers; float32 in ``[0, 1]``.
-
-    Same result as ``ImageProjectiveTransformV3`` (bilinear, constant fill) but several times
-    faster on CPU: the four source pixels and weights of each output pixel are computed once per
-    clip and shared by all ``T`` frames, and the whole warp (gathers, weights, cast, scale) is
-    compiled by XLA into one loop (``_warp_xla``), so no full-size float temporaries are made.
-
-    Args:
-        frames: ``uint8 [T, h, w, C]``.
-        transform: ``[8]`` (or ``[1, 8]``) row mapping OUTPUT ``(x, y)`` to INPUT ``(x, y)``.
-        size: Output ``(height, width)``.
-        fill_value: Value in ``[0, 1]`` for output pixels that sample outside the frame.
-
-    Returns:
-        ``float32 [T, size[0], size[1], C]``.
-    """
-    fill = tf.cast(tf.round(tf.cast(fill_value, tf.float32) * 255.0), tf.float32)
-    transform = tf.cast(tf.reshape(transform, [8]), tf.float32)
-    return _warp_xla(frames, transform, fill, size=tuple(int(s) for s in size))
-
-
-def _warp(frames: tf.Tensor, transform: tf.Tensor, fill: tf.Tensor, size: tuple[int, int]):
-    """The body of :func:`warp_clip`; ``fill`` is in ``[0, 255]``."""
-    shape = tf.shape(frames)
-    num, height, width, chans = shape[0], shape[1], shape[2], shape[3]
-    a0, a1, a2, b0, b1, b2 = tf.unstack(transform[:6])
-    ys, xs = tf.meshgrid(tf.range(size[0], dtype=tf.float32),
-                         tf.range(size[1], dtype=tf.float32), indexing="ij")  # fmt: skip
-    x_in = tf.reshape(a0 * xs + a1 * ys + a2, [-1])
-    y_in = tf.reshape(b0 * xs + b1 * ys + b2, [-1])
-    x0, y0 = tf.floor(x_in), tf.floor(y_in)
-    fx, fy = x_in - x0, y_in - y0
-    x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
-    pixels = tf.reshape(frames, [num, height * width, chans])
-    fill_row = tf.fill([num, 1, chans], tf.cast(fill, frames.dtype))
-    pixels = tf.concat([pixels, fill_row], axis=1)  # pixel h * w is the fill colour
-    out = tf.zeros([num, size[0] * size[1], chans], tf.float32)
-    for dy, dx, weight in ((0, 0, (1 - fx) * (1 - fy)), (0, 1, fx * (1 - fy)),
-                           (1, 0, (1 - fx) * fy), (1, 1, fx * fy)):  # fmt: skip
-        xx, yy = x0 + dx, y0 + dy
-        inside = (xx >= 0) & (xx < width) & (yy >= 0) & (yy < height)
-        index = tf.where(inside, yy * width + xx, height * width)
-        out += tf.cast(tf.gather(pixels, index, axis=1), tf.float32) * weight[None, :, None]
-    return tf.reshape(out, [num, size[0], size[1], chans]) * (1.0 / 255.0)
-
-
-# One XLA program per (input shape, output size): a clip's frames share one size.
-_warp_xla = tf.function(_warp, jit_compile=True, reduce_retracing=True)
-
-
-def resize_rotate_clip(
-    frames: tf.Tensor,
-    size: tuple[int, int],
-    angle: float | tf.Tensor,
-    fill_mode: str = "constant",
-    fill_value: float = 0.0,
-    interpolation: str = "bilinear",
-) -> tf.Tensor:
-    """Resizes and rotates a clip in ONE resampling pass; returns float32 in ``[0, 1]``.
-
-    Equivalent to ``rotate_clip(tf.image.resize(frames, size) / 255, angle)``, but the two
-    geometric steps are composed into one affine transform and applied to the uint8 frames, so
-    each output pixel is interpolated once (faster, and a little sharper). The common case
-    (bilinear, constant fill) runs on :func:`warp_clip`; other modes use
-    ``ImageProjectiveTransformV3``.
-
-    Args:
-        frames: ``uint8 [T, h, w, C]`` decoded frames (already cropped to the output's aspect).
-        size: Output ``(height, width)``.
-        angle: Angle in radians; positive turns counter-clockwise.
-        fill_mode: constant, reflect, wrap or nearest.
-        fill_value: Fill in ``[0, 1]`` for ``fill_mode="constant"``.
-        interpolation: ``"bilinear"`` or ``"nearest"``.
-
-    Returns:
-        ``float32 [T, size[0], size[1], C]``.
-    """
-    shape = tf.shape(frames)
-    # tf.image.resize's pixel-centre mapping: in = (out + 0.5) * scale - 0.5.
-    sy = tf.cast(shape[1], tf.float32) / size[0]
-    sx = tf.cast(shape[2], tf.float32) / size[1]
-    a0, a1, a2, b0, b1, b2, _, _ = tf.unstack(rotation_transform(angle, size[0], size[1])[0])
-    transform = tf.stack(
-        [sx * a0, sx * a1, sx * a2 + 0.5 * sx - 0.5, sy * b0, sy * b1, sy * b2 + 0.5 * sy - 0.5]
-        + [0.0, 0.0]
-    )
-    if fill_mode == "constant" and interpolation == "bilinear":
-        return warp_clip(frames, transform, size, fill_value)
-    out = tf.raw_ops.ImageProjectiveTransformV3(
-        images=frames,
-        transforms=transform[None],
-        output_shape=tf.constant(size, tf.int32),
-        fill_value=tf.cast(fill_value * 255.0, tf.float32),
-        interpolation=interpolation.upper(),
-        fill_mode=fill_mode.upper(),
-    )
-    return tf.cast(out, tf.float32) / 255.0
-
-
 def random_angle(seed: tf.Tensor, max_degrees: float) -> tf.Tensor:
     """Draws one angle in radians, uniform in ``[-max_degrees, max_degrees]``, from a seed."""
     limit = abs(max_degrees) * math.pi / 180.0
@@ -286,10 +191,15 @@ def random_brightness_contrast(
     clip: tf.Tensor, seed: tf.Tensor, max_brightness: float, max_contrast: float
 ) -> tf.Tensor:
     """Applies one random brightness delta and one contrast factor to the whole clip."""
+    return adjust_brightness_contrast(clip, *_color_draws(seed, max_brightness, max_contrast))
+
+
+def _color_draws(seed: tf.Tensor, max_brightness: float, max_contrast: float):
+    """One brightness delta and one contrast factor from a seed."""
     seeds = tf.random.experimental.stateless_split(seed, 2)
     delta = tf.random.stateless_uniform([], seeds[0], -max_brightness, max_brightness + 1e-9)
     factor = tf.random.stateless_uniform([], seeds[1], 1 - max_contrast, 1 + max_contrast + 1e-9)
-    return adjust_brightness_contrast(clip, delta, factor)
+    return delta, factor
 
 
 def augment_clip(clip: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig | None = None) -> tf.Tensor:
@@ -304,10 +214,7 @@ def augment_clip(clip: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig | None = N
         The augmented clip, same shape, values in ``[0, 1]``.
     """
     cfg = cfg or AugmentConfig()
-    seed = tf.cast(seed, tf.int64)
-    crop_seed, flip_seed, rot_seed, color_seed = tf.unstack(
-        tf.random.experimental.stateless_split(seed, 4)
-    )
+    crop_seed, flip_seed, rot_seed, color_seed = _draw_seeds(seed)
     if cfg.min_crop_scale < 1.0:
         clip = random_crop_clip(clip, crop_seed, cfg.min_crop_scale)
     if cfg.flip:
@@ -321,4 +228,49 @@ def augment_clip(clip: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig | None = N
 
 def rotation_seed(seed: tf.Tensor) -> tf.Tensor:
     """Returns the sub-seed :func:`augment_clip` uses for its rotation (for tests and plots)."""
-    return tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)[2]
+    return _draw_seeds(seed)[2]
+
+
+def _draw_seeds(seed: tf.Tensor) -> list[tf.Tensor]:
+    """The four sub-seeds (crop, flip, rotation, colour) every augmentation here draws from."""
+    return tf.unstack(tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4))
+
+
+def clip_transform(
+    seed: tf.Tensor, cfg: AugmentConfig, box: tf.Tensor, size: tuple[int, int]
+) -> tf.Tensor:
+    """The random crop, flip and rotation of :func:`augment_clip` as ONE affine transform.
+
+    This is what ``helpers.pipeline`` applies to the decoded ``uint8`` frames with
+    :func:`helpers.warp.warp_frames`: the crop box (inside ``box``), the flip and the angle are
+    drawn from the same sub-seeds as :func:`augment_clip`, then composed with the resize to
+    ``size``, so each output pixel is interpolated once.
+
+    Args:
+        seed: ``[2]`` int stateless seed of the clip.
+        cfg: What to draw.
+        box: ``[top, left, height, width]`` the clip is taken from (``warp.full_box`` for whole
+            frames).
+        size: Output ``(height, width)``.
+
+    Returns:
+        Float32 ``[8]`` output-to-input transform.
+    """
+    crop_seed, flip_seed, rot_seed, _ = _draw_seeds(seed)
+    if cfg.min_crop_scale < 1.0:
+        box = warp.random_box(crop_seed, box, cfg.min_crop_scale)
+    flip = tf.random.stateless_uniform([], flip_seed) < 0.5 if cfg.flip else False
+    angle = random_angle(rot_seed, cfg.max_degrees) if cfg.max_degrees else 0.0
+    return warp.box_transform(box, size, angle, flip)
+
+
+def color_gain_offset(
+    seed: tf.Tensor, cfg: AugmentConfig, mean: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """:func:`random_brightness_contrast`'s draws as ``out = gain * in + offset`` (same seed).
+
+    ``(in - mean) * factor + mean + delta`` is linear in ``in``, so ``helpers.warp`` applies it
+    inside the warp for free. ``mean`` is the clip's mean colour ``[C]`` in ``[0, 1]``.
+    """
+    delta, factor = _color_draws(_draw_seeds(seed)[3], cfg.max_brightness, cfg.max_contrast)
+    return factor, (1.0 - factor) * tf.cast(mean, tf.float32) + delta

@@ -43,6 +43,7 @@ __all__ = [
 # OpenCV's own "backend can't be used to capture by name" warnings add nothing to our errors.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
+
 def single_threaded() -> None:
     """Makes OpenCV's own operations (resize, colour) use one thread in this process.
 

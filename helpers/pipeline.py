@@ -14,8 +14,11 @@ Sampling modes (``sampling=``):
 * ``"all"``: every ``stride``-th frame (at most ``num_frames`` if given); variable length,
   padded per batch, with a boolean ``mask [B, T]``.
 
-Training with rotation resizes and rotates in one XLA-compiled warp (``augment.warp_clip``); XLA
-compiles it once per distinct decoded frame size (0.3-0.8 s each), so the first batches are slower.
+Frames stay ``uint8`` until the batch is made: the resize (and, in training, the random crop,
+flip, rotation and brightness/contrast) is ONE affine warp of the decoded frames
+(``helpers.warp``), and ``warp.to_float`` turns the whole batch into ``float32`` at the end.
+XLA compiles the warp once per distinct decoded frame size (about 0.1 s each), so the first
+batches are slower. (The variable-length ``"all"`` mode uses plain float ops instead.)
 
 Clips shorter than a window are looped (``short="loop"``) or padded with black frames
 (``short="pad"``, which also adds ``mask``). Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
@@ -24,11 +27,11 @@ Clips shorter than a window are looped (``short="loop"``) or padded with black f
 
 from __future__ import annotations
 
-import dataclasses
-
 import tensorflow as tf
 
 from helpers import augment as augment_lib
+from helpers import warp
+from helpers.decode_window import decode_frames, decode_scaled, mean_colour, resize_frames
 from helpers.records import parse_example
 from helpers.shard_check import Files, check_record_file, is_gzip, list_files
 
@@ -112,46 +115,6 @@ def frame_indices(
     return idx, valid
 
 
-def _crop_window(shape: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    """The centred ``[y, x, h, w]`` window of a source frame with the target's aspect ratio."""
-    height, width = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
-    scale = tf.minimum(height / size[0], width / size[1])
-    crop_h = tf.cast(tf.round(size[0] * scale), tf.int32)
-    crop_w = tf.cast(tf.round(size[1] * scale), tf.int32)
-    return tf.stack([(shape[0] - crop_h) // 2, (shape[1] - crop_w) // 2, crop_h, crop_w])
-
-
-def decode_frames(encoded: tf.Tensor, size: tuple[int, int] | None = None) -> tf.Tensor:
-    """Decodes JPEG strings ``[K]`` into ``uint8 [K, h, w, 3]``, cropping to ``size``'s aspect.
-
-    With ``size``, only the centred window of the target aspect ratio is decoded
-    (``decode_and_crop_jpeg``), which is cheaper than decoding the whole frame. All frames of a
-    clip must have the same size (the record writer guarantees it).
-    """
-    if size is None:
-        fn = lambda data: tf.io.decode_jpeg(data, channels=3)  # noqa: E731
-    else:
-        window = _crop_window(tf.image.extract_jpeg_shape(encoded[0]), size)
-        fn = lambda data: tf.image.decode_and_crop_jpeg(data, window, channels=3)  # noqa: E731
-    static = encoded.shape[0]
-    if static is not None and static <= 64:  # unrolled: the decodes run in parallel
-        return tf.stack([fn(encoded[i]) for i in range(static)])
-    spec = tf.TensorSpec([None, None, 3], tf.uint8)
-    return tf.map_fn(fn, encoded, fn_output_signature=spec, parallel_iterations=16)
-
-
-def resize_frames(frames: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    """Resizes ``uint8 [..., h, w, 3]`` frames to ``float32 [..., H, W, 3]`` in ``[0, 1]``."""
-    shape = tf.shape(frames)
-    same = tf.logical_and(tf.equal(shape[-3], size[0]), tf.equal(shape[-2], size[1]))
-    out = tf.cond(
-        same,
-        lambda: tf.cast(frames, tf.float32),
-        lambda: tf.image.resize(frames, size, antialias=False),
-    )
-    return tf.clip_by_value(out / 255.0, 0.0, 1.0)
-
-
 def build_dataset(
     files: Files,
     *,
@@ -223,7 +186,6 @@ def build_dataset(
     deterministic = True if deterministic is None else deterministic
     drop_remainder = training if drop_remainder is None else drop_remainder
     aug_cfg = augment or augment_lib.AugmentConfig()
-    rest_cfg = dataclasses.replace(aug_cfg, max_degrees=0.0)
     paths = list_files(files)
     if validate:
         for path in paths:
@@ -253,34 +215,38 @@ def build_dataset(
     # 3-7. Parse, choose indices and gather, decode, resize, augment: one map per clip.
     pad_mask = sampling == "all" or short == "pad"
 
+    def _resize_augment(frames, box: tf.Tensor | None, aug_seed: tf.Tensor) -> tf.Tensor:
+        """Resize (+ crop, flip, rotation, colour in training) as one warp; uint8 in and out."""
+        if sampling == "all":  # variable length: plain float ops, no XLA program per length
+            clip = resize_frames(frames, size)
+            if training:
+                clip = augment_lib.augment_clip(clip, aug_seed, aug_cfg)
+            return tf.cast(clip * 255.0 + 0.5, tf.uint8)
+        box = warp.full_box(tf.shape(frames[0])[:2]) if box is None else box
+        if not training:
+            return warp.warp_frames(frames, warp.box_transform(box, size), size)
+        gain, offset = 1.0, 0.0
+        if aug_cfg.max_brightness or aug_cfg.max_contrast:
+            gain, offset = augment_lib.color_gain_offset(aug_seed, aug_cfg, mean_colour(frames))
+        transform = augment_lib.clip_transform(aug_seed, aug_cfg, box, size)
+        fill = (aug_cfg.fill_value, aug_cfg.fill_mode, aug_cfg.interpolation)
+        return warp.warp_frames(frames, transform, size, *fill, gain=gain, offset=offset)
+
     def load(index: tf.Tensor, serialized: tf.Tensor) -> dict[str, tf.Tensor]:
         parsed = parse_example(serialized)  # the record format's one parser (helpers.records)
         sample_seed, aug_seed = clip_seeds(seed, index)
         count = tf.shape(parsed["frames"])[0]
-        idx, valid = frame_indices(
-            count,
-            num_frames,
-            stride=stride,
-            sampling=sampling,
-            num_clips=num_clips,
-            seed=sample_seed,
-            short=short,
-        )
+        idx, valid = frame_indices(count, num_frames, stride=stride, sampling=sampling,
+                                   num_clips=num_clips, seed=sample_seed, short=short)  # fmt: skip
         flat_idx = tf.reshape(idx, [-1])
-        if decode_all:  # the slow way, kept for comparisons
-            frames = tf.gather(decode_frames(parsed["frames"], size), flat_idx)
-        else:  # gather the chosen JPEG strings first, decode only those
-            frames = decode_frames(tf.gather(parsed["frames"], flat_idx), size)
-        if training and aug_cfg.max_degrees:  # resize + rotate in one resampling pass
-            rot_seed = augment_lib.rotation_seed(aug_seed)
-            angle = augment_lib.random_angle(rot_seed, aug_cfg.max_degrees)
-            clip = augment_lib.resize_rotate_clip(
-                frames, size, angle, aug_cfg.fill_mode, aug_cfg.fill_value, aug_cfg.interpolation
-            )
-        else:
-            clip = resize_frames(frames, size)
-        if training:  # the rest of augment_clip (crop, flip, colour), rotation already done
-            clip = augment_lib.augment_clip(clip, aug_seed, rest_cfg)
+        chosen = tf.gather(parsed["frames"], flat_idx)  # only these JPEGs are decoded
+        if decode_all:  # the slow way (decode everything, then pick), kept for comparisons
+            frames, box = tf.gather(decode_frames(parsed["frames"], size), flat_idx), None
+        elif sampling == "all":
+            frames, box = decode_frames(chosen, size), None
+        else:  # whole frames (at a DCT scale) + the window: the warp crops for free
+            frames, box = decode_scaled(chosen, size)
+        clip = _resize_augment(frames, box, aug_seed)  # uint8 [K, H, W, 3]
         flat_valid = tf.reshape(valid, [-1])
         if short == "pad":
             clip = clip * tf.cast(flat_valid, clip.dtype)[:, None, None, None]
@@ -288,12 +254,8 @@ def build_dataset(
             clip = tf.reshape(clip, [num_clips, num_frames, size[0], size[1], 3])
         elif sampling != "all":
             clip = tf.ensure_shape(clip, [num_frames, size[0], size[1], 3])
-        out = {
-            "label": tf.cast(parsed["label"], tf.int32),
-            "label_name": parsed["label_string"],
-            "id": parsed["id"],
-        }
-        out["image"] = clip
+        out = {"image": clip, "label": tf.cast(parsed["label"], tf.int32),
+               "label_name": parsed["label_string"], "id": parsed["id"]}  # fmt: skip
         if pad_mask:
             out["mask"] = valid
         if return_indices:
@@ -307,10 +269,14 @@ def build_dataset(
         ds = ds.padded_batch(batch_size, drop_remainder=drop_remainder)
     else:
         ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if num_classes is not None:
-        ds = ds.map(lambda b: {**b, "label": tf.one_hot(b["label"], num_classes)})
-    if as_tuple:
-        ds = ds.map(lambda b: (b["image"], b["label"]))
+
+    def finish(batch: dict[str, tf.Tensor]):
+        batch = {**batch, "image": warp.to_float(batch["image"])}  # uint8 -> [0, 1], once
+        if num_classes is not None:
+            batch["label"] = tf.one_hot(batch["label"], num_classes)
+        return (batch["image"], batch["label"]) if as_tuple else batch
+
+    ds = ds.map(finish, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
     options = tf.data.Options()
     options.deterministic = deterministic
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import augment
+from helpers import augment, warp
 
 
 def make_clip(frames: int = 4, size: int = 32, seed: int = 0) -> tf.Tensor:
@@ -117,54 +117,39 @@ def test_config_validation():
         augment.AugmentConfig(min_crop_scale=0)
 
 
-def smooth_frames(frames: int = 3, size: int = 40) -> tf.Tensor:
-    y, x = np.mgrid[0:size, 0:size] / size
-    base = np.stack([np.sin(3 * x + t) * 0.5 + 0.5 for t in range(frames)])
-    rgb = np.stack([base, base * y, np.broadcast_to(x, base.shape)], axis=-1)
-    return tf.constant(np.round(rgb * 255).astype(np.uint8))
+def test_clip_transform_draws_the_same_angle_as_augment_clip():
+    cfg = augment.AugmentConfig(max_degrees=30, min_crop_scale=1.0)
+    seed = tf.constant([4, 5])
+    got = augment.clip_transform(seed, cfg, warp.full_box([40, 40]), (40, 40)).numpy()
+    angle = augment.random_angle(augment.rotation_seed(seed), 30)
+    expected = warp.box_transform(warp.full_box([40, 40]), (40, 40), angle).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    off = augment.AugmentConfig(max_degrees=0, min_crop_scale=1.0)
+    plain = augment.clip_transform(seed, off, warp.full_box([40, 40]), (40, 40)).numpy()
+    np.testing.assert_allclose(plain, [1, 0, 0, 0, 1, 0, 0, 0], atol=1e-6)
+    flips = {
+        float(augment.clip_transform(tf.constant([s, 0]), augment.AugmentConfig(
+            max_degrees=0, min_crop_scale=1.0, flip=True), warp.full_box([40, 40]), (40, 40))[0])
+        for s in range(12)
+    }  # fmt: skip
+    assert flips == {1.0, -1.0}
 
 
-def test_resize_rotate_clip_matches_resize_then_rotate():
-    frames = smooth_frames()
-    plain = tf.image.resize(frames, (64, 64)) / 255.0
-    fused0 = augment.resize_rotate_clip(frames, (64, 64), 0.0)
-    assert fused0.dtype == tf.float32 and fused0.shape == (3, 64, 64, 3)
-    # Inside the 1-pixel border (where the constant fill blends in) it is the same resize.
-    np.testing.assert_allclose(fused0[:, 1:-1, 1:-1], plain[:, 1:-1, 1:-1], atol=1.01 / 255)
-    fused = augment.resize_rotate_clip(frames, (64, 64), 0.3).numpy()
-    two_step = augment.rotate_clip(plain, 0.3).numpy()
-    assert np.abs(fused - two_step).mean() < 0.01
-    other = augment.rotate_clip(plain, 0.35).numpy()
-    assert np.abs(fused - other).mean() > np.abs(fused - two_step).mean() * 2
-    for t in range(3):  # one transform for all frames
-        alone = augment.resize_rotate_clip(frames[t : t + 1], (64, 64), 0.3).numpy()[0]
-        np.testing.assert_allclose(fused[t], alone, atol=1e-6)
-
-
-def test_warp_clip_matches_the_projective_transform_op():
-    frames = tf.image.resize(smooth_frames(4, 42), (30, 42))
-    frames = tf.cast(tf.round(frames), tf.uint8)
-    transform = augment.rotation_transform(0.5, 40, 56)[0] * [
-        0.75,
-        0.75,
-        0.75,
-        0.75,
-        0.75,
-        0.75,
-        1,
-        1,
-    ]
-    ours = augment.warp_clip(frames, transform, (40, 56), fill_value=0.25).numpy()
-    reference = tf.raw_ops.ImageProjectiveTransformV3(
-        images=frames, transforms=transform[None], output_shape=[40, 56],
-        fill_value=0.25 * 255, interpolation="BILINEAR", fill_mode="CONSTANT",
-    )  # fmt: skip
-    reference = reference.numpy() / 255.0  # the op truncates to uint8; warp_clip stays float
-    assert ours.shape == (4, 40, 56, 3)
-    np.testing.assert_allclose(ours, reference, atol=2.01 / 255)
-    assert np.abs(ours - reference).mean() < 1.0 / 255
-    assert np.abs(ours - 0.25).max() > 0.1  # not all fill
-    # Other fill modes take the projective op path and still turn every frame together.
-    reflect = augment.resize_rotate_clip(frames, (40, 56), 0.5, fill_mode="reflect").numpy()
-    alone = augment.resize_rotate_clip(frames[1:2], (40, 56), 0.5, fill_mode="reflect").numpy()
-    np.testing.assert_allclose(reflect[1], alone[0], atol=1e-6)
+def test_color_gain_offset_is_random_brightness_contrast_in_one_warp():
+    clip = make_clip()
+    clip_u8 = tf.cast(tf.round(clip * 255), tf.uint8)
+    cfg = augment.AugmentConfig(max_brightness=0.2, max_contrast=0.4)
+    seed = tf.constant([3, 8])
+    mean = tf.reduce_mean(tf.cast(clip_u8, tf.float32), axis=[0, 1, 2]) / 255.0
+    gain, offset = augment.color_gain_offset(seed, cfg, mean)
+    transform = warp.box_transform(warp.full_box([32, 32]), (32, 32))  # identity
+    got = warp.warp_frames(clip_u8, transform, (32, 32), gain=gain, offset=offset).numpy()
+    color_seed = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)[3]
+    expected = augment.random_brightness_contrast(
+        tf.cast(clip_u8, tf.float32) / 255.0, color_seed, 0.2, 0.4
+    ).numpy()
+    np.testing.assert_allclose(got / 255.0, expected, atol=0.51 / 255)
+    assert np.abs(got / 255.0 - clip_u8.numpy() / 255.0).mean() > 0.01  # it did change the clip
+    slow = warp.warp_frames(clip_u8, transform, (32, 32), fill_mode="reflect", gain=gain,
+                            offset=offset).numpy()  # fmt: skip
+    np.testing.assert_allclose(slow / 255.0, expected, atol=1.01 / 255)  # the other path too

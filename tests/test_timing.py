@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import tensorflow as tf
 
-from helpers.timing import clips_per_second
+from helpers.timing import clips_per_second, throughput
 
 
 def test_counts_clips_of_dicts_and_tuples():
@@ -20,3 +20,11 @@ def test_raises_when_the_dataset_runs_out():
     ds = tf.data.Dataset.from_tensor_slices({"image": tf.zeros((4, 1))}).batch(2)
     with pytest.raises(ValueError, match="ended after 2 batches"):
         clips_per_second(ds, 5)
+
+
+def test_throughput_reports_wall_and_cpu_per_clip():
+    images = tf.zeros((64, 2, 8, 8, 3))
+    ds = tf.data.Dataset.from_tensor_slices({"image": images})
+    ds = ds.map(lambda x: {"image": x["image"] * 2})
+    got = throughput(ds.batch(8), 6, warmup=2)
+    assert got.clips_per_second > 0 and got.cpu_ms_per_clip >= 0

@@ -1,0 +1,107 @@
+"""Decoding the JPEG frames a clip needs, and no more: the output's aspect window, DCT scaling.
+
+Used by :mod:`helpers.pipeline` after it has chosen which frames to read::
+
+    frames, box = decode_scaled(encoded_jpegs, (172, 172))  # whole frames + the window to use
+    frames = decode_frames(encoded_jpegs, (172, 172))       # or: cropped, uint8 [K, h, w, 3]
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+__all__ = ["RATIOS", "decode_frames", "decode_scaled", "mean_colour", "resize_frames"]
+
+
+def _crop_window(shape: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
+    """The centred ``[y, x, h, w]`` window of a source frame with the target's aspect ratio."""
+    height, width = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
+    scale = tf.minimum(height / size[0], width / size[1])
+    crop_h = tf.cast(tf.round(size[0] * scale), tf.int32)
+    crop_w = tf.cast(tf.round(size[1] * scale), tf.int32)
+    return tf.stack([(shape[0] - crop_h) // 2, (shape[1] - crop_w) // 2, crop_h, crop_w])
+
+
+RATIOS = (1, 2, 4, 8)  # the DCT-domain scales libjpeg decodes at
+
+
+def _decode_each(encoded: tf.Tensor, fn) -> tf.Tensor | list[tf.Tensor]:
+    """``fn`` on every JPEG: unrolled (a list, decoded in parallel) when ``K <= 64`` is static."""
+    static = encoded.shape[0]
+    if static is not None and static <= 64:
+        return [fn(encoded[i]) for i in range(static)]
+    spec = tf.TensorSpec([None, None, 3], tf.uint8)
+    return tf.map_fn(fn, encoded, fn_output_signature=spec, parallel_iterations=16)
+
+
+def decode_scaled(
+    encoded: tf.Tensor, size: tuple[int, int]
+) -> tuple[tf.Tensor | list[tf.Tensor], tf.Tensor]:
+    """Decodes whole frames at the smallest DCT scale that still covers ``size``, and the window.
+
+    The window is the centred box of ``size``'s aspect ratio. When it is at least 2, 4 or 8 times
+    ``size`` on both sides, the JPEGs are decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
+    (``decode_jpeg(ratio=...)``): far less work (an HD frame for a 172-pixel clip decodes at 1/4),
+    and a 2x2 / 4x4 / 8x8 average, so no aliasing. Nothing is cropped: ``helpers.warp`` reads
+    the window straight out of the whole frame, which saves a copy.
+
+    Args:
+        encoded: JPEG strings ``[K]``, all frames the same size (the record writer's guarantee).
+        size: Output ``(height, width)``.
+
+    Returns:
+        ``(frames, box)``: a list of ``K`` ``uint8 [h, w, 3]`` frames when ``K <= 64`` is static
+        (else one ``[K, h, w, 3]`` tensor), and the float32 window ``[top, left, height, width]``
+        in the decoded frames' pixels.
+    """
+    window = _crop_window(tf.image.extract_jpeg_shape(encoded[0]), size)
+    fits = [tf.reduce_all(window[2:] // r >= size) for r in RATIOS[1:]]
+    choice = tf.reduce_sum(tf.cast(tf.stack(fits), tf.int32))  # fits are nested: an index
+
+    def branch(ratio: int):
+        return lambda: _decode_each(encoded, lambda d: tf.io.decode_jpeg(d, 3, ratio=ratio))
+
+    frames = tf.switch_case(choice, [branch(r) for r in RATIOS])
+    ratio = tf.cast(tf.gather(RATIOS, choice), tf.float32)
+    box = tf.cast(window, tf.float32) / ratio
+    return (list(frames) if isinstance(frames, (list, tuple)) else frames), box
+
+
+def decode_frames(
+    encoded: tf.Tensor, size: tuple[int, int] | None = None
+) -> tf.Tensor:
+    """Decodes JPEG strings ``[K]`` into ``uint8 [K, h, w, 3]``, cropped to ``size``'s aspect.
+
+    With ``size``, the frames come from :func:`decode_scaled` (so at 1/2, 1/4 or 1/8 scale when
+    the window is that much larger than ``size``; never smaller than ``size``), then cropped to
+    the window. Without it, whole frames at full size.
+    """
+    if size is None:
+        frames = _decode_each(encoded, lambda data: tf.io.decode_jpeg(data, channels=3))
+        return tf.stack(frames) if isinstance(frames, list) else frames
+    frames, box = decode_scaled(encoded, size)
+    top, left, height, width = tf.unstack(tf.cast(tf.round(box), tf.int32))
+    if isinstance(frames, list):
+        frames = tf.stack(frames)
+    return frames[:, top : top + height, left : left + width]
+
+
+def mean_colour(frames: tf.Tensor | list[tf.Tensor]) -> tf.Tensor:
+    """A clip's mean colour ``[3]`` in ``[0, 1]``, from every 4th pixel of each frame (cheap)."""
+    if isinstance(frames, list):
+        small = tf.stack([frame[::4, ::4] for frame in frames])
+    else:
+        small = frames[:, ::4, ::4]
+    return tf.reduce_mean(tf.cast(small, tf.float32), axis=[0, 1, 2]) / 255.0
+
+
+def resize_frames(frames: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
+    """Resizes ``uint8 [..., h, w, 3]`` frames to ``float32 [..., H, W, 3]`` in ``[0, 1]``."""
+    shape = tf.shape(frames)
+    same = tf.logical_and(tf.equal(shape[-3], size[0]), tf.equal(shape[-2], size[1]))
+    out = tf.cond(
+        same,
+        lambda: tf.cast(frames, tf.float32),
+        lambda: tf.image.resize(frames, size, antialias=False),
+    )
+    return tf.clip_by_value(out / 255.0, 0.0, 1.0)

@@ -1,0 +1,107 @@
+"""Tests for helpers.warp: one affine warp per clip (crop, flip, rotation, resize) on uint8."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import warp
+
+
+def smooth_frames(frames: int = 3, size: int = 40, width: int | None = None) -> tf.Tensor:
+    """Smooth, distinct uint8 frames (bilinear interpolation is well defined on them)."""
+    width = width or size
+    y, x = np.mgrid[0:size, 0:width] / max(size, width)
+    base = np.stack([np.sin(3 * x + t) * 0.5 + 0.5 for t in range(frames)])
+    rgb = np.stack([base, base * y, np.broadcast_to(x, base.shape)], axis=-1)
+    return tf.constant(np.round(rgb * 255).astype(np.uint8))
+
+
+def warp_full(frames, size, angle=0.0, flip=False, **kw) -> np.ndarray:
+    box = warp.full_box(tf.shape(frames)[1:3])
+    return warp.warp_frames(frames, warp.box_transform(box, size, angle, flip), size, **kw).numpy()
+
+
+def test_identity_flip_and_integer_crop_are_exact():
+    frames = smooth_frames(3, 40, 48)
+    out = warp_full(frames, (40, 48))
+    assert out.dtype == np.uint8 and out.shape == (3, 40, 48, 3)
+    np.testing.assert_array_equal(out, frames)
+    np.testing.assert_array_equal(warp_full(frames, (40, 48), flip=True), frames[:, :, ::-1])
+    box = tf.constant([4.0, 6.0, 20.0, 24.0])  # top, left, height, width
+    crop = warp.warp_frames(frames, warp.box_transform(box, (20, 24)), (20, 24)).numpy()
+    np.testing.assert_array_equal(crop, frames[:, 4:24, 6:30])
+
+
+@pytest.mark.parametrize("size", [(64, 64), (24, 30)])
+def test_resize_is_tf_image_resize_including_the_border(size):
+    frames = smooth_frames(2, 40, 50)
+    expected = tf.image.resize(tf.cast(frames, tf.float32), size).numpy()
+    got = warp_full(frames, size).astype(np.float32)
+    np.testing.assert_allclose(got, expected, atol=0.51)  # uint8 rounding only
+
+
+def test_rotation_matches_the_projective_transform_op_and_fills_outside():
+    frames = smooth_frames(4, 42)
+    box = warp.full_box([42, 42])
+    transform = warp.box_transform(box, (42, 42), 0.5)
+    ours = warp.warp_frames(frames, transform, (42, 42), fill_value=0.25).numpy().astype(float)
+    reference = tf.raw_ops.ImageProjectiveTransformV3(
+        images=tf.cast(frames, tf.float32), transforms=transform[None], output_shape=[42, 42],
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST",
+    ).numpy()  # fmt: skip
+    a0, a1, a2, b0, b1, b2 = transform.numpy()[:6]
+    y, x = np.mgrid[0:42, 0:42]
+    xi, yi = a0 * x + a1 * y + a2, b0 * x + b1 * y + b2
+    inside = (xi >= -0.5) & (xi <= 41.5) & (yi >= -0.5) & (yi <= 41.5)
+    assert 0.5 < inside.mean() < 0.95  # the corners are outside
+    np.testing.assert_allclose(ours[:, inside], reference[:, inside], atol=0.51)
+    np.testing.assert_array_equal(ours[:, ~inside], round(0.25 * 255))
+    other = warp.box_transform(box, (42, 42), 0.55)
+    shifted = warp.warp_frames(frames, other, (42, 42)).numpy().astype(float)
+    assert np.abs(shifted - ours)[:, inside].mean() > 2  # a 0.05 rad error is visible
+
+
+def test_every_frame_gets_the_same_transform():
+    frames = smooth_frames(5, 36)
+    transform = warp.box_transform(tf.constant([3.0, 2.0, 30.0, 30.0]), (48, 48), -0.3, True)
+    together = warp.warp_frames(frames, transform, (48, 48)).numpy()
+    for t in range(5):
+        alone = warp.warp_frames(frames[t : t + 1], transform, (48, 48)).numpy()[0]
+        np.testing.assert_array_equal(together[t], alone)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "wrap", "nearest"])
+def test_other_fill_modes_take_the_projective_op(mode):
+    frames = smooth_frames(3, 30)
+    transform = warp.box_transform(warp.full_box([30, 30]), (30, 30), 0.6)
+    out = warp.warp_frames(frames, transform, (30, 30), fill_mode=mode)
+    reference = tf.raw_ops.ImageProjectiveTransformV3(
+        images=frames, transforms=transform[None], output_shape=[30, 30], fill_value=0.0,
+        interpolation="BILINEAR", fill_mode=mode.upper(),
+    )  # fmt: skip
+    np.testing.assert_array_equal(out, reference)
+    assert out.numpy()[:, 0, 0].sum(-1).min() > 0  # corners filled from the picture, not black
+
+
+@pytest.mark.parametrize("outer", [[0.0, 0.0, 60.0, 80.0], [10.0, 20.0, 30.0, 40.0]])
+def test_random_box_is_inside_keeps_aspect_and_is_seeded(outer):
+    top0, left0, height0, width0 = outer
+    boxes = [warp.random_box(tf.constant([s, 1]), outer, 0.5).numpy() for s in range(30)]
+    for top, left, height, width in boxes:
+        assert top >= top0 and left >= left0
+        assert top + height <= top0 + height0 + 1e-4 and left + width <= left0 + width0 + 1e-4
+        assert height0 / 2 - 1e-4 <= height <= height0
+        assert abs(width / height - width0 / height0) < 1e-4
+    assert len({round(float(b[2]), 3) for b in boxes}) > 20
+    again = warp.random_box(tf.constant([3, 1]), outer, 0.5).numpy()
+    np.testing.assert_array_equal(again, boxes[3])
+    np.testing.assert_array_equal(warp.full_box([60, 80]), [0, 0, 60, 80])
+
+
+def test_to_float_scales_any_rank():
+    images = tf.constant(np.arange(256, dtype=np.uint8).reshape(2, 2, 4, 4, 2, 2))
+    out = warp.to_float(images).numpy()
+    assert out.dtype == np.float32 and out.shape == (2, 2, 4, 4, 2, 2)
+    np.testing.assert_allclose(out.reshape(-1), np.arange(256) / 255.0, atol=1e-7)
