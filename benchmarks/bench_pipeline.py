@@ -3,8 +3,9 @@
 Every reader yields the same thing: batches of 8 clips, 16 consecutive frames at 172x172,
 float32 in [0, 1], each clip turned by one random angle. Readers:
 
-  (a) helpers.pipeline.build_dataset: choose the window, decode only its 16 JPEGs, then ONE
-      affine warp per clip (resize + rotation) in uint8, and float32 once per batch.
+  (a) helpers.pipeline.build_dataset: choose the window, read only its 16 JPEGs from the shard
+      (the shard's random-access index, written by helpers.writer), decode them, then ONE
+      affine warp per clip (resize + rotation) on packed pixels, and float32 once per batch.
   (b) the TF "load video data" tutorial's approach (our own re-implementation): a Python
       generator opens each video with OpenCV, seeks to a random start, reads 16 frames and
       formats each one with TF ops, wrapped in tf.data.Dataset.from_generator.
@@ -18,13 +19,15 @@ float32 in [0, 1], each clip turned by one random angle. Readers:
       any resize and augmentation step could reach on this data.
   (a+) (a) with the default training augmentation (random crop 0.85-1, rotation 15 degrees,
       brightness and contrast): all folded into the same one warp.
+  (a-rec) (a) without the index (read="record"): reads and parses whole records, as every
+      reader without random access must.
 
 Goals: (a)/(b) >= 5x; (a)/(d) >= 0.6; (a)'s time per clip from 300-frame sources <= 1.3x its
-time from 32-frame sources. Each reader is timed --repeats times, interleaved with the others,
-and the median is reported, both in wall-clock clips/s and in process CPU ms per clip (the CPU
-column is what a clip costs; it is less disturbed by other jobs on a shared machine). Runs on the
-generated sample data and on records written from ../shared/media's real clips (skipped when
-absent).
+time from 32-frame sources (also shown for (a-rec)). Each reader is timed --repeats times,
+interleaved with the others, and the median is reported, both in wall-clock clips/s and in process
+CPU ms per clip (the CPU column is what a clip costs; it is less disturbed by other jobs on a
+shared machine). Runs on the generated sample data and on records written from ../shared/media's
+real clips (skipped when absent).
 
     python benchmarks/bench_pipeline.py [--quick] [--batches N] [--repeats R]
 """
@@ -50,8 +53,10 @@ from helpers import (  # noqa: E402
     decode_window,
     frames,
     pipeline,
+    record_index,
     records,
     sample_data,
+    shard_check,
     sources,
     writer,
 )
@@ -142,7 +147,7 @@ def reader_d(data: list[bytes], crop: bool = False) -> tf.data.Dataset:
 
 
 def record_files(folder: Path) -> list[str]:
-    return sorted(str(p) for p in folder.glob("*.tfrecord*") if not p.name.endswith(".json"))
+    return shard_check.list_files(str(folder / "*.tfrecord*"))  # skips the sidecars
 
 
 def write_real_records(media: Path, out: Path) -> tuple[list[str], list[sources.VideoItem]]:
@@ -168,24 +173,25 @@ def write_length_records(source: str, out: Path, lengths: tuple[int, ...] = (32,
             for n in range(24):
                 item = sources.VideoItem(id=f"len{length}_{n}", path=source, label="x")
                 w.write(records.clip_to_example(looped, item, 0).SerializeToString())
+        record_index.index_shard(path)  # as helpers.writer does for every shard it writes
         paths[length] = [str(path)]
     return paths
 
 
 def reader_e(files: list[str]) -> tf.data.Dataset:
-    """(e): (a)'s reading, parsing, window choice and decoding only; yields one number a clip."""
+    """(e): (a)'s own stages 1-5 (shards, interleave, parse, choose, gather, decode) only."""
+    mode, indexes = pipeline.read_mode(files)
+    ds = pipeline.source_dataset(files, mode, indexes, [False] * len(files), training=True, seed=0,
+                                 cycle_length=4, deterministic=False)  # fmt: skip
+    ds = ds.repeat().shuffle(16).enumerate()
 
-    def load(index: tf.Tensor, serialized: tf.Tensor) -> dict[str, tf.Tensor]:
-        encoded = records.parse_example(serialized)["frames"]
+    def load(index: tf.Tensor, element) -> dict[str, tf.Tensor]:
         seed, _ = pipeline.clip_seeds(0, index)
-        idx, _ = pipeline.frame_indices(tf.shape(encoded)[0], T, seed=seed)
-        decoded, _ = decode_window.decode_scaled(tf.gather(encoded, idx), (SIZE, SIZE))
+        choose = lambda n: pipeline.frame_indices(n, T, seed=seed)  # noqa: E731
+        jpegs = pipeline.chosen_frames(mode, *element, choose)[3]
+        decoded, _ = decode_window.decode_scaled(jpegs, (SIZE, SIZE))
         return {"image": tf.add_n([tf.shape(f)[0] for f in decoded])}
 
-    ds = tf.data.Dataset.from_tensor_slices(files).repeat()
-    ds = ds.interleave(tf.data.TFRecordDataset, cycle_length=min(4, len(files)),
-                       num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)  # fmt: skip
-    ds = ds.shuffle(16).enumerate()
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
     return ds.batch(BATCH).prefetch(tf.data.AUTOTUNE)
 
@@ -202,6 +208,7 @@ def measure(name: str, files: list[str], items, labels, batches: int, repeats: i
         "(e) (a)'s read+parse+decode only (floor)": lambda: reader_e(files),
         "(a') (a) without rotation (for context)": lambda: reader_a(files, aug=NO_AUG),
         "(a+) (a) with default augmentation": lambda: reader_a(files, aug=DEFAULT_AUG),
+        "(a-rec) (a) reading whole records": lambda: reader_a(files, read="record"),
     }
     # XLA compiles (a)'s warp once per distinct frame size (~0.1 s each): one untimed pass over
     # every record first, so that start-up cost is not counted as throughput.
@@ -278,15 +285,19 @@ def _run(results: dict, items: list, budget: tuple, media: Path | None, tmp: Pat
         length_source = str(media / REAL_CLIPS[0])
 
     lengths = write_length_records(length_source, tmp)
-    per_clip: dict[int, list[Throughput]] = {n: [] for n in lengths}
+    keys = [(n, read) for read in ("auto", "record") for n in lengths]  # auto: the index
+    per_clip: dict[tuple, list[Throughput]] = {k: [] for k in keys}
     for _ in range(2 * repeats + 1):  # short runs: a few more of them
-        for n, f in lengths.items():
-            per_clip[n].append(throughput(reader_a(f), batches, warmup=WARMUP))
+        for n, read in keys:
+            per_clip[n, read].append(throughput(reader_a(lengths[n], read=read), batches,
+                                                warmup=WARMUP))  # fmt: skip
     print(f"\n## source length ({Path(length_source).name}, looped)")
-    ms = {n: float(np.median([1000 / r.clips_per_second for r in v])) for n, v in per_clip.items()}
-    cpu = {n: float(np.median([r.cpu_ms_per_clip for r in v])) for n, v in per_clip.items()}
-    for n in per_clip:
-        print(f"(a) from {n:3d}-frame records: {ms[n]:7.2f} ms/clip, {cpu[n]:6.2f} CPU ms/clip")
+    ms = {k: float(np.median([1000 / r.clips_per_second for r in v])) for k, v in per_clip.items()}
+    cpu = {k: float(np.median([r.cpu_ms_per_clip for r in v])) for k, v in per_clip.items()}
+    for n, read in keys:
+        name = "(a)" if read == "auto" else "(a-rec)"
+        print(f"{name:7s} from {n:3d}-frame records: {ms[n, read]:7.2f} ms/clip, "
+              f"{cpu[n, read]:6.2f} CPU ms/clip")  # fmt: skip
 
     print("\n## goals (wall-clock ratios; CPU-per-clip ratios in brackets)")
     for name, r in results.items():
@@ -301,9 +312,12 @@ def _run(results: dict, items: list, budget: tuple, media: Path | None, tmp: Pat
         print(f"{name:7s} (a)/(d') = {strict:5.2f}   (no goal: stricter anchor)")
         print(f"{name:7s} (a')/(d) = {plain:5.2f}   (no goal: no rotation)")
         print(f"{name:7s} (a+)/(d) = {r['(a+)'] / r['(d)']:5.2f}   (no goal: default augmentation)")
-    ratio, ratio_cpu = ms[300] / ms[32], cpu[300] / cpu[32]
-    print(f"length  t(300)/t(32) = {ratio:5.2f} [{ratio_cpu:4.2f}]  goal <= 1.3  "
-          f"{verdict(ratio <= 1.3)}")  # fmt: skip
+        whole = r["(a-rec)"] / r["(d)"]
+        print(f"{name:7s} (a-rec)/(d) = {whole:5.2f}   (no goal: whole records, no index)")
+    for read, label in (("auto", "(a)    "), ("record", "(a-rec)")):
+        ratio, ratio_cpu = ms[300, read] / ms[32, read], cpu[300, read] / cpu[32, read]
+        goal = f"goal <= 1.3  {verdict(ratio <= 1.3)}" if read == "auto" else "(no goal)"
+        print(f"length  {label} t(300)/t(32) = {ratio:5.2f} [{ratio_cpu:4.2f}]  {goal}")
     return 0
 
 

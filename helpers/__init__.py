@@ -13,10 +13,12 @@ The package reads like the pipeline it teaches (each stage imports only the stag
     parallel        the process-pool runner (tqdm, per-task errors) shared by batch stages
     extract         parallel, resumable batch extraction with a failure report (CLI)
     records         SequenceExample format: record_keys (MediaPipe names), record_reader, truncation
+      record_index  each shard's random-access index (record_wire: frame positions in a record)
     writer          sharded, deterministic, resumable TFRecord writer: shard_writer,
                     writer_manifest, writer_cli (CLI)
-    pipeline        tf.data reader: sample a window, then decode only those frames (shard_check)
-      warp          crop + flip + rotation + resize (+ colour) as one affine warp of uint8 frames
+    pipeline        tf.data reader: sample a window (sampling), read and decode only those frames
+                    (pipeline_source, decode_window, shard_check)
+      warp          crop + flip + rotation + resize as one affine warp of packed uint8 pixels
     augment         clip-consistent rotation, crop, flip and colour
     movinet         MoViNet base and streaming inference and top-k: movinet_models (Model Garden
                     builder), movinet_load (Hub / SavedModel / untrained stand-in), movinet_labels
@@ -31,5 +33,7 @@ The package reads like the pipeline it teaches (each stage imports only the stag
 Modules are imported on demand (``from helpers import frames``) so that light stages do not pay for
 TensorFlow's import.
 """
+
+from helpers import config as _config  # noqa: F401  (sets TensorFlow's allocator switch first)
 
 __version__ = "0.1.0"

@@ -5,8 +5,9 @@ decode+encode implementation (:func:`helpers.records.item_to_examples`) inside a
 writes shards with ``WriteToTFRecord`` in the local writer's layout,
 ``<out>/<split>/clips-SSSSS-of-NNNNN.tfrecord[.gz]``. Videos that fail go to a dead-letter output,
 written as ``<out>/failures.jsonl`` (one ``{"id", "path", "split", "reason"}`` per line); the good
-clips are still written. ``<out>/manifest.json`` (counts per split, label map, record config,
-failures) is written after the pipeline finishes::
+clips are still written. After the pipeline finishes, each plain shard is read once to write
+its random-access index (``helpers.record_index``), and ``<out>/manifest.json`` (counts per
+split, label map, record config, failures) is written::
 
     from helpers import beam, records, sources
     items = sources.folder_items("videos/", split="train")
@@ -202,6 +203,7 @@ def _check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
 def _clear_outputs(out_dir: str, splits: Sequence[str], name: str, compression: str | None) -> None:
     """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
     patterns = [shard_pattern(out_dir, s, name=name, compression=compression) for s in splits]
+    patterns += [p + ".index" for p in patterns]  # their random-access indexes (record_index)
     patterns += [FileSystems.join(out_dir, name) for name in (FAILURES_FILE, MANIFEST_FILE)]
     stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
     if stale:
@@ -285,6 +287,10 @@ def run_pipeline(
     for split in splits:
         matched = FileSystems.match([shard_pattern(out, split, name=name, compression=compression)])
         files = sorted(os.path.basename(m.path) for m in matched[0].metadata_list)
+        for file in files if compression is None else ():  # plain shards: one read each
+            from helpers import record_index  # TensorFlow: only after the pipeline ran
+
+            record_index.index_shard(FileSystems.join(out, split, file))
         failed = [row for row in failures if row["split"] == split]
         manifest["splits"][split] = {
             "num_clips_in": sum(split_of(item) == split for item in items),

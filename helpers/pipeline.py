@@ -5,6 +5,16 @@ One function, :func:`build_dataset`, builds the whole input pipeline in fixed st
     shuffle shards (training) -> parallel interleave -> parse -> choose frame indices and
     gather only those JPEGs -> decode -> resize/crop -> augment (training) -> batch -> prefetch
 
+How the chosen JPEGs are gathered (``read=``): shards written by ``helpers.writer`` carry a
+random-access index (``helpers.record_index``), so the pipeline interleaves over the small index
+entries, then reads just the record's context and the chosen frames' bytes (``"index"``, the
+default when every shard has a current index). Without an index (GZIP shards, shards from other
+tools), it reads and parses whole records and picks the JPEGs from them (``"record"``). Both
+give the same batches; the index makes a clip's cost independent of its length, and the shuffle
+buffer holds index entries (a few KB) instead of whole clips. The ranged reads run in a small
+Python function (``tf.numpy_function`` around ``os.pread``): use ``read="record"`` where a
+dataset must be serialized (``tf.data`` service, snapshots).
+
 Sampling modes (``sampling=``):
 
 * ``"random"``: one window of ``num_frames`` frames, ``stride`` apart, at a random start (training).
@@ -14,11 +24,12 @@ Sampling modes (``sampling=``):
 * ``"all"``: every ``stride``-th frame (at most ``num_frames`` if given); variable length,
   padded per batch, with a boolean ``mask [B, T]``.
 
-Frames stay ``uint8`` until the batch is made: the resize (and, in training, the random crop,
-flip, rotation and brightness/contrast) is ONE affine warp of the decoded frames
-(``helpers.warp``), and ``warp.to_float`` turns the whole batch into ``float32`` at the end.
-XLA compiles the warp once per distinct decoded frame size (about 0.1 s each), so the first
-batches are slower. (The variable-length ``"all"`` mode uses plain float ops instead.)
+Frames stay integers until the batch is made: the resize (and, in training, the random crop,
+flip and rotation) is ONE affine warp of the decoded frames into packed pixels (``helpers.warp``,
+one ``uint32`` per pixel), and ``warp.unpack`` turns the whole batch into ``float32`` at the end,
+applying the brightness/contrast jitter in the same pass. XLA compiles the warp once per distinct
+decoded frame size (about 0.1 s each), so the first batches are slower. (The variable-length
+``"all"`` mode uses plain float ops instead.)
 
 Clips shorter than a window are looped (``short="loop"``) or padded with black frames
 (``short="pad"``, which also adds ``mask``). Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
@@ -32,87 +43,24 @@ import tensorflow as tf
 from helpers import augment as augment_lib
 from helpers import warp
 from helpers.decode_window import decode_frames, decode_scaled, mean_colour, resize_frames
-from helpers.records import parse_example
+from helpers.pipeline_source import READ_MODES, chosen_frames, read_mode, source_dataset
+from helpers.sampling import SAMPLING_MODES, clip_seeds, frame_indices
 from helpers.shard_check import Files, check_record_file, is_gzip, list_files
 
 __all__ = [
+    "READ_MODES",
     "SAMPLING_MODES",
     "build_dataset",
+    "chosen_frames",
     "clip_seeds",
     "decode_frames",
     "frame_indices",
+    "read_mode",
     "resize_frames",
+    "source_dataset",
 ]
 
-SAMPLING_MODES = ("random", "middle", "linspace", "all")
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-def clip_seeds(seed: int, index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Returns the ``(sampling, augmentation)`` stateless seeds of the ``index``-th clip read.
-
-    Every random choice about a clip derives from ``(seed, index)``, so a deterministic dataset
-    with the same seed yields the same windows and the same augmentations.
-    """
-    base = tf.stack([tf.constant(seed, tf.int64), tf.cast(index, tf.int64)])
-    sample_seed, aug_seed = tf.unstack(tf.random.experimental.stateless_split(base, 2))
-    return sample_seed, aug_seed
-
-
-def frame_indices(
-    num_available: tf.Tensor,
-    num_frames: int | None,
-    *,
-    stride: int = 1,
-    sampling: str = "random",
-    num_clips: int = 1,
-    seed: tf.Tensor | None = None,
-    short: str = "loop",
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Chooses which frames to decode, before anything is decoded.
-
-    Args:
-        num_available: Scalar count of frames in the clip (``N``).
-        num_frames: Window length ``T`` (for ``"all"``: an optional cap).
-        stride: Step between chosen frames.
-        sampling: One of :data:`SAMPLING_MODES`.
-        num_clips: Windows for ``"linspace"``.
-        seed: ``[2]`` stateless seed for ``"random"``.
-        short: ``"loop"`` or ``"pad"`` for clips shorter than a window.
-
-    Returns:
-        ``(indices, valid)``: int32 indices into ``[0, N)`` and a bool mask of the same shape
-        (``[T]``, or ``[num_clips, T]`` for linspace, or ``[L]`` for all). Invalid positions are
-        padding (index clamped to ``N - 1``).
-    """
-    n = tf.cast(num_available, tf.int32)
-    if sampling == "all":
-        idx = tf.range(0, n, stride, dtype=tf.int32)
-        if num_frames:
-            idx = idx[:num_frames]
-        return idx, tf.ones_like(idx, tf.bool)
-    span = (num_frames - 1) * stride + 1
-    room = tf.maximum(n - span, 0)
-    if sampling == "random":
-        if seed is None:
-            raise ValueError("sampling='random' needs a seed")
-        starts = tf.random.stateless_uniform([1], seed, maxval=room + 1, dtype=tf.int32)
-    elif sampling == "middle":
-        starts = tf.reshape(room // 2, [1])
-    elif sampling == "linspace":
-        starts = tf.cast(tf.round(tf.linspace(0.0, tf.cast(room, tf.float32), num_clips)), tf.int32)
-    else:
-        raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {sampling!r}")
-    raw = starts[:, None] + tf.range(num_frames, dtype=tf.int32)[None, :] * stride
-    if short == "loop":
-        idx, valid = raw % tf.maximum(n, 1), tf.ones_like(raw, tf.bool)
-    elif short == "pad":
-        idx, valid = tf.minimum(raw, n - 1), raw < n
-    else:
-        raise ValueError(f"short must be 'loop' or 'pad', got {short!r}")
-    if sampling != "linspace":
-        idx, valid = idx[0], valid[0]
-    return idx, valid
 
 
 def build_dataset(
@@ -139,6 +87,7 @@ def build_dataset(
     return_indices: bool = False,
     cycle_length: int = 4,
     decode_all: bool = False,
+    read: str = "auto",
 ) -> tf.data.Dataset:
     """Builds the batched clip dataset from SequenceExample record files.
 
@@ -168,15 +117,19 @@ def build_dataset(
         return_indices: Add ``frame_index``: the chosen frame numbers per clip.
         cycle_length: Files read at once by the interleave.
         decode_all: Decode EVERY frame, then pick the window (the slow way some readers do it);
-            only for comparisons: the output is the same.
+            only for comparisons: the output is the same. Reads whole records.
+        read: How to gather the chosen JPEGs (:func:`read_mode`): ``"auto"``, ``"index"``
+            (read only the chosen frames' bytes, via the shards' index) or ``"record"``
+            (read and parse whole records). All give the same batches.
 
     Returns:
         A ``tf.data.Dataset`` of dicts (``image``, ``label``, ``label_name``, ``id``, and
         ``mask`` for ``"all"`` or ``short="pad"``) or of ``(image, label)`` tuples.
 
     Raises:
-        shard_check.RecordFileError: A file is missing, empty or truncated (with ``validate``).
-        ValueError: An unknown sampling or short mode.
+        shard_check.RecordFileError: A file is missing, empty or truncated (with ``validate``),
+            or ``read="index"`` and a file has no current index.
+        ValueError: An unknown sampling, short or read mode.
     """
     if sampling not in SAMPLING_MODES:
         raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {sampling!r}")
@@ -187,26 +140,13 @@ def build_dataset(
     drop_remainder = training if drop_remainder is None else drop_remainder
     aug_cfg = augment or augment_lib.AugmentConfig()
     paths = list_files(files)
-    if validate:
-        for path in paths:
-            check_record_file(path, compressed)
+    counts = [check_record_file(path, compressed) for path in paths] if validate else None
+    mode, indexes = read_mode(paths, "record" if decode_all else read, compressed, counts)
     gz = tf.constant([is_gzip(p, compressed) for p in paths])
 
-    # 1. Shuffle the shards (training only).
-    ds = tf.data.Dataset.from_tensor_slices((tf.constant(paths), gz))
-    if training:
-        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-
-    # 2. Parallel interleave over shards.
-    def read(path: tf.Tensor, is_gz: tf.Tensor) -> tf.data.Dataset:
-        return tf.data.TFRecordDataset(path, tf.where(is_gz, "GZIP", ""))
-
-    ds = ds.interleave(
-        read,
-        cycle_length=min(cycle_length, len(paths)),
-        num_parallel_calls=AUTOTUNE,
-        deterministic=deterministic,
-    )
+    # 1-2. Shuffle the shards (training only), parallel interleave over them.
+    ds = source_dataset(paths, mode, indexes, gz, training=training, seed=seed,
+                        cycle_length=cycle_length, deterministic=deterministic)  # fmt: skip
     if training:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
@@ -214,48 +154,62 @@ def build_dataset(
 
     # 3-7. Parse, choose indices and gather, decode, resize, augment: one map per clip.
     pad_mask = sampling == "all" or short == "pad"
+    # Clips stay packed (helpers.warp: one uint32 per pixel) until the batch is made, unless a
+    # fill mode or interpolation the packed warp lacks asks for the projective op.
+    packed = sampling != "all" and (
+        not training or (aug_cfg.fill_mode, aug_cfg.interpolation) == ("constant", "bilinear")
+    )
 
-    def _resize_augment(frames, box: tf.Tensor | None, aug_seed: tf.Tensor) -> tf.Tensor:
-        """Resize (+ crop, flip, rotation, colour in training) as one warp; uint8 in and out."""
+    def _resize_augment(frames, box: tf.Tensor | None, aug_seed: tf.Tensor):
+        """Resize (+ crop, flip, rotation in training) as one warp; returns (clip, colour)."""
         if sampling == "all":  # variable length: plain float ops, no XLA program per length
             clip = resize_frames(frames, size)
             if training:
                 clip = augment_lib.augment_clip(clip, aug_seed, aug_cfg)
-            return tf.cast(clip * 255.0 + 0.5, tf.uint8)
+            return tf.cast(clip * 255.0 + 0.5, tf.uint8), None
         box = warp.full_box(tf.shape(frames[0])[:2]) if box is None else box
+        colour = (tf.constant(1.0), tf.zeros([3]))  # gain, offset: applied by warp.unpack
         if not training:
-            return warp.warp_frames(frames, warp.box_transform(box, size), size)
-        gain, offset = 1.0, 0.0
+            return warp.warp_packed(frames, warp.box_transform(box, size), size), colour
         if aug_cfg.max_brightness or aug_cfg.max_contrast:
-            gain, offset = augment_lib.color_gain_offset(aug_seed, aug_cfg, mean_colour(frames))
+            colour = augment_lib.color_gain_offset(aug_seed, aug_cfg, mean_colour(frames))
         transform = augment_lib.clip_transform(aug_seed, aug_cfg, box, size)
+        if packed:
+            return warp.warp_packed(frames, transform, size, aug_cfg.fill_value), colour
         fill = (aug_cfg.fill_value, aug_cfg.fill_mode, aug_cfg.interpolation)
-        return warp.warp_frames(frames, transform, size, *fill, gain=gain, offset=offset)
+        gain, offset = colour
+        return warp.warp_frames(frames, transform, size, *fill, gain=gain, offset=offset), None
 
-    def load(index: tf.Tensor, serialized: tf.Tensor) -> dict[str, tf.Tensor]:
-        parsed = parse_example(serialized)  # the record format's one parser (helpers.records)
+    def load(index: tf.Tensor, element: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         sample_seed, aug_seed = clip_seeds(seed, index)
-        count = tf.shape(parsed["frames"])[0]
-        idx, valid = frame_indices(count, num_frames, stride=stride, sampling=sampling,
-                                   num_clips=num_clips, seed=sample_seed, short=short)  # fmt: skip
+
+        def choose(count: tf.Tensor):
+            return frame_indices(count, num_frames, stride=stride, sampling=sampling,
+                                 num_clips=num_clips, seed=sample_seed, short=short)  # fmt: skip
+
+        parsed, idx, valid, chosen, every = chosen_frames(mode, *element, choose, decode_all)
         flat_idx = tf.reshape(idx, [-1])
-        chosen = tf.gather(parsed["frames"], flat_idx)  # only these JPEGs are decoded
         if decode_all:  # the slow way (decode everything, then pick), kept for comparisons
-            frames, box = tf.gather(decode_frames(parsed["frames"], size), flat_idx), None
+            frames, box = tf.gather(decode_frames(every, size), flat_idx), None
         elif sampling == "all":
             frames, box = decode_frames(chosen, size), None
         else:  # whole frames (at a DCT scale) + the window: the warp crops for free
             frames, box = decode_scaled(chosen, size)
-        clip = _resize_augment(frames, box, aug_seed)  # uint8 [K, H, W, 3]
-        flat_valid = tf.reshape(valid, [-1])
-        if short == "pad":
-            clip = clip * tf.cast(flat_valid, clip.dtype)[:, None, None, None]
-        if sampling == "linspace":
-            clip = tf.reshape(clip, [num_clips, num_frames, size[0], size[1], 3])
-        elif sampling != "all":
-            clip = tf.ensure_shape(clip, [num_frames, size[0], size[1], 3])
-        out = {"image": clip, "label": tf.cast(parsed["label"], tf.int32),
+        clip, colour = _resize_augment(frames, box, aug_seed)  # packed [H*W, K] or uint8 frames
+        flat_valid = tf.cast(tf.reshape(valid, [-1]), clip.dtype)
+        if short == "pad":  # black frames where the clip ran out
+            clip = clip * (flat_valid[None, :] if packed else flat_valid[:, None, None, None])
+        out = {"label": tf.cast(parsed["label"], tf.int32),
                "label_name": parsed["label_string"], "id": parsed["id"]}  # fmt: skip
+        if packed:
+            out["image"] = tf.ensure_shape(clip, [size[0] * size[1], flat_idx.shape[0]])
+            out["gain"], out["offset"] = colour
+        elif sampling == "linspace":
+            out["image"] = tf.reshape(clip, [num_clips, num_frames, size[0], size[1], 3])
+        elif sampling != "all":
+            out["image"] = tf.ensure_shape(clip, [num_frames, size[0], size[1], 3])
+        else:
+            out["image"] = clip
         if pad_mask:
             out["mask"] = valid
         if return_indices:
@@ -271,7 +225,14 @@ def build_dataset(
         ds = ds.batch(batch_size, drop_remainder=drop_remainder)
 
     def finish(batch: dict[str, tf.Tensor]):
-        batch = {**batch, "image": warp.to_float(batch["image"])}  # uint8 -> [0, 1], once
+        batch = dict(batch)
+        if packed:  # packed pixels -> float32 [B, K, H, W, 3] with the colour jitter, once
+            image = warp.unpack(batch.pop("image"), size, batch.pop("gain"), batch.pop("offset"))
+            if sampling == "linspace":
+                image = tf.reshape(image, [-1, num_clips, num_frames, size[0], size[1], 3])
+            batch["image"] = image
+        else:
+            batch["image"] = warp.to_float(batch["image"])  # uint8 -> [0, 1], once
         if num_classes is not None:
             batch["label"] = tf.one_hot(batch["label"], num_classes)
         return (batch["image"], batch["label"]) if as_tuple else batch

@@ -29,7 +29,7 @@ from helpers.record_keys import (
     IMAGE_WIDTH_KEY,
 )
 
-__all__ = ["decode_frames", "inspect_record", "iter_records", "parse_example"]
+__all__ = ["decode_frames", "inspect_record", "iter_records", "parse_context", "parse_example"]
 
 _CONTEXT_SPEC = {
     EXAMPLE_ID_KEY: tf.io.FixedLenFeature([], tf.string),
@@ -83,6 +83,16 @@ def parse_example(serialized: tf.Tensor | bytes) -> dict[str, tf.Tensor]:
         serialized, context_features=_CONTEXT_SPEC, sequence_features=_SEQUENCE_SPEC
     )
     return {_NAMES[k]: v for k, v in {**context, **sequence}.items()}
+
+
+def parse_context(serialized: tf.Tensor | bytes) -> dict[str, tf.Tensor]:
+    """Parses only the context of a record (the scalars of :func:`parse_example`, no frames).
+
+    Also reads the context bytes alone (``helpers.record_index`` keeps where they are): they
+    are a valid SequenceExample with no feature lists.
+    """
+    context, _ = tf.io.parse_single_sequence_example(serialized, context_features=_CONTEXT_SPEC)
+    return {_NAMES[k]: v for k, v in context.items()}
 
 
 def decode_frames(encoded: tf.Tensor) -> tf.Tensor:

@@ -45,7 +45,13 @@ from helpers.record_keys import (
     IMAGE_TIMESTAMP_KEY,
     IMAGE_WIDTH_KEY,
 )
-from helpers.record_reader import decode_frames, inspect_record, iter_records, parse_example
+from helpers.record_reader import (
+    decode_frames,
+    inspect_record,
+    iter_records,
+    parse_context,
+    parse_example,
+)
 from helpers.sources import VideoItem
 
 __all__ = [
@@ -72,6 +78,7 @@ __all__ = [
     "item_to_examples",
     "item_to_examples_with_stats",
     "iter_records",
+    "parse_context",
     "parse_example",
 ]
 

@@ -18,9 +18,20 @@ from pathlib import Path
 
 import tensorflow as tf
 
-__all__ = ["Files", "RecordFileError", "check_record_file", "is_gzip", "list_files"]
+__all__ = [
+    "SIDECAR_SUFFIXES",
+    "Files",
+    "RecordFileError",
+    "check_record_file",
+    "count_plain",
+    "is_gzip",
+    "list_files",
+]
 
 Files = str | Path | Sequence[str | Path]
+
+SIDECAR_SUFFIXES = (".json", ".index", ".incomplete")
+"""Files beside the shards (writer reports, record indexes, temporaries) that a glob skips."""
 
 
 class RecordFileError(OSError):
@@ -44,7 +55,8 @@ def list_files(files: Files) -> list[str]:
     """Expands a glob pattern or a list of paths/patterns into a list of paths.
 
     Args:
-        files: A path, a glob pattern, or a list of them. Patterns are sorted.
+        files: A path, a glob pattern, or a list of them. Matches of a pattern are sorted and
+            skip the sidecars beside the shards (:data:`SIDECAR_SUFFIXES`).
 
     Returns:
         The file paths, in order.
@@ -57,7 +69,9 @@ def list_files(files: Files) -> list[str]:
     for item in items:
         item = str(item)
         if any(ch in item for ch in "*?["):
-            matched = sorted(tf.io.gfile.glob(item))
+            matched = sorted(
+                p for p in tf.io.gfile.glob(item) if not p.endswith(SIDECAR_SUFFIXES)
+            )
             if not matched:
                 raise RecordFileError(item, "pattern matches no files")
             out.extend(matched)
@@ -96,15 +110,19 @@ def check_record_file(path: str, compressed: bool | None = None) -> int:
     try:
         if is_gzip(path, compressed):
             return _count_gzip(path)
-        return _count_plain(path, size)
+        return count_plain(path, size)
     except RecordFileError:
         raise
     except (EOFError, OSError, gzip.BadGzipFile, tf.errors.OpError) as exc:
         raise RecordFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from exc
 
 
-def _count_plain(path: str, size: int) -> int:
-    """Hops from header to header: reads 12 bytes per record, never the bodies."""
+def count_plain(path: str, size: int) -> int:
+    """Counts the records of a plain TFRecord file of ``size`` bytes, reading only the headers.
+
+    Raises:
+        RecordFileError: The file ends inside a record.
+    """
     count, pos = 0, 0
     with tf.io.gfile.GFile(path, "rb") as f:
         while pos < size:

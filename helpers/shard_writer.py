@@ -3,7 +3,8 @@
 A shard is written by ``write_shard`` in a worker process: it converts its clips with
 ``helpers.records.item_to_examples``, shuffles the examples with a seed, writes
 ``<name>-SSSSS-of-NNNNN.tfrecord[.gz]`` under a temporary name and renames it when complete, then
-writes the sidecar ``<shard file>.json`` (counts, failures, checksum), also atomically, **last**.
+writes its random-access index ``<shard file>.index`` (plain shards; ``helpers.record_index``), then
+the sidecar ``<shard file>.json`` (counts, failures, checksum), also atomically, **last**.
 A shard counts as done only when its sidecar exists and carries the same fingerprint, so a run
 killed at any point and started again produces exactly the files of an uninterrupted run.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers import record_index
 from helpers.records import RecordConfig, item_to_examples_with_stats
 from helpers.sources import VideoItem
 
@@ -28,6 +30,7 @@ __all__ = [
     "ShardTask",
     "assign_shards",
     "atomic_write_json",
+    "ensure_index",
     "fingerprint",
     "read_sidecar",
     "shard_filename",
@@ -208,7 +211,13 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
         os.fsync(f.fileno())
+    index = Path(record_index.index_path(task.path))
+    index.unlink(missing_ok=True)  # never leave an index of the shard this one replaces
     os.replace(tmp, task.path)
+    if not task.compress:  # GZIP cannot be read at an offset: no index
+        ordered = (examples[k] for k in order)
+        entries = record_index.entries_for(ordered, task.path.stat().st_size)
+        record_index.write_index(task.path, entries)
     sidecar = {
         "file": task.path.name,
         "fingerprint": task.fingerprint(),
@@ -229,9 +238,20 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     return sidecar
 
 
+def ensure_index(task: ShardTask) -> None:
+    """Indexes a complete plain shard that has no current index (reads it; no rewrite).
+
+    Shards written before the writer made indexes, or whose index was deleted, get one here.
+    """
+    if not task.compress and record_index.current_index(task.path) is None:
+        record_index.index_shard(task.path)
+
+
 def stale_files(split_dir: Path, name: str, keep: Sequence[Path]) -> list[Path]:
     """Lists shard files, sidecars and temporaries of ``name`` in ``split_dir`` not in ``keep``."""
-    keep_names = {p.name for p in keep} | {p.name + ".json" for p in keep}
+    keep_names = {p.name for p in keep} | {
+        p.name + suffix for p in keep for suffix in (".json", record_index.INDEX_SUFFIX)
+    }
     return sorted(
         p
         for p in split_dir.glob(f"{name}-*-of-*.tfrecord*")

@@ -20,13 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import config, sources
+from helpers import config, record_index, sources
 from helpers.parallel import run_parallel
 from helpers.records import RecordConfig, count_frames
 from helpers.shard_writer import (
     ShardTask,
     assign_shards,
     atomic_write_json,
+    ensure_index,
     fingerprint,
     read_sidecar,
     stale_files,
@@ -169,7 +170,12 @@ def write_split(
                 seed=seed,
             )
         )
-    todo = [t for t in tasks if read_sidecar(t) is None]
+    todo = []
+    for task in tasks:
+        if read_sidecar(task) is None:
+            todo.append(task)
+        else:  # complete: keep it, and give it an index if it has none (older runs)
+            ensure_index(task)
     errors = []
     for task, result in run_parallel(
         write_shard, todo, workers=workers, desc=f"write {split}", unit="shard"
@@ -303,6 +309,11 @@ def ensure_sample_records(
         and manifest["splits"]["train"]["num_clips_in"] == len(train)
         and manifest["splits"]["test"]["num_clips_in"] == len(test)
     ):
+        for split in ("train", "test"):  # folders written before the writer made indexes
+            for shard in manifest["splits"][split]["shards"]:
+                path = out / shard["file"]
+                if path.suffix != ".gz" and record_index.current_index(path) is None:
+                    record_index.index_shard(path)
         return out
     write_dataset(
         train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),

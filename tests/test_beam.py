@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import beam, beam_cli, beam_dofns, beam_options, config, records, sources, writer
+from helpers import (
+    beam,
+    beam_cli,
+    beam_dofns,
+    beam_options,
+    config,
+    record_index,
+    records,
+    sources,
+    writer,
+)
 
 IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
 
@@ -104,6 +114,8 @@ def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> Non
         got = _read_split(tmp_path / "out", split)
         want = _local(items, label_map, cfg, split, tmp_path / "local")
         assert want, "the reference wrote nothing: the test would be vacuous"
+        shards = sorted((tmp_path / "out" / split).glob("clips-*.tfrecord"))
+        assert shards and all(record_index.current_index(p) for p in shards)  # indexed too
         assert sorted(got) == sorted(want)
         for example_id, serialized in want.items():
             assert got[example_id] == serialized, example_id

@@ -45,3 +45,20 @@ def test_data_dir_can_be_moved(monkeypatch, tmp_path):
     finally:
         monkeypatch.delenv("TFVIDEO_DATA")
         importlib.reload(config)
+
+
+def _allocator_in_subprocess(preset: str | None) -> str:
+    env = {"PATH": "/usr/bin:/bin"}
+    if preset is not None:
+        env["TF_CPU_ALLOCATOR_USE_BFC"] = preset
+    code = ("import os, helpers; from helpers import config; "
+            "print(os.environ['TF_CPU_ALLOCATOR_USE_BFC'], config.CPU_ALLOCATOR)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=config.ROOT,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return out.stdout.strip()
+
+
+def test_importing_helpers_turns_on_the_bfc_allocator_unless_told_otherwise():
+    assert _allocator_in_subprocess(None) == "true BFC"
+    assert _allocator_in_subprocess("false") == "false default"
+    assert "cpu allocator=" in config.describe()

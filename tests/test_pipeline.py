@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import augment, pipeline, records
+from helpers import augment, pipeline, record_index, records
 from helpers.frames import Clip
 from helpers.shard_check import RecordFileError, check_record_file
 from helpers.sources import VideoItem
@@ -30,8 +30,12 @@ def read_index(frame: np.ndarray) -> int:
     return int(sum(1 << b for b in range(8) if bars[b] > 0.5))
 
 
-def write_records(path, lengths, *, start_id=0, same_content=False) -> list[str]:
-    """Writes one record per length, frame k showing index k; returns the ids."""
+def write_records(path, lengths, *, start_id=0, same_content=False, index=True) -> list[str]:
+    """Writes one record per length, frame k showing index k; returns the ids.
+
+    Plain files get their random-access index (as ``helpers.writer`` writes them) unless
+    ``index`` is False, so the default ``read="auto"`` takes the index path.
+    """
     options = tf.io.TFRecordOptions(compression_type="GZIP" if str(path).endswith(".gz") else "")
     ids = []
     with tf.io.TFRecordWriter(str(path), options) as writer:
@@ -43,6 +47,8 @@ def write_records(path, lengths, *, start_id=0, same_content=False) -> list[str]
             example = records.clip_to_example(clip, item, n % 3)
             writer.write(example.SerializeToString(deterministic=True))
             ids.append(item.id)
+    if index and not str(path).endswith(".gz"):
+        record_index.index_shard(path)
     return ids
 
 
@@ -274,3 +280,82 @@ def test_decode_all_gives_the_same_output(tmp_path):
     fast = batches(pipeline.build_dataset(str(path), **kw))
     slow = batches(pipeline.build_dataset(str(path), decode_all=True, **kw))
     np.testing.assert_array_equal(fast[0]["image"], slow[0]["image"])
+
+
+READ_CASES = {
+    "random+augment": dict(num_frames=5, stride=2, training=True,
+                           augment=augment.AugmentConfig(max_degrees=30)),  # fmt: skip
+    "middle": dict(num_frames=6, sampling="middle"),
+    "linspace": dict(num_frames=3, sampling="linspace", num_clips=3),
+    "all": dict(num_frames=None, sampling="all", stride=3),
+    "pad": dict(num_frames=9, sampling="middle", short="pad"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(READ_CASES))
+def test_index_reads_and_whole_record_reads_give_the_same_batches(tmp_path, case):
+    write_records(tmp_path / "a.tfrecord", [30, 4, 17, 50])
+    write_records(tmp_path / "b.tfrecord", [8, 22, 3], start_id=4)
+    kw = dict(image_size=SIZE, batch_size=2, seed=4, return_indices=True, **READ_CASES[case])
+    pattern = str(tmp_path / "*.tfrecord")
+    via_index = batches(pipeline.build_dataset(pattern, read="index", **kw))
+    via_record = batches(pipeline.build_dataset(pattern, read="record", **kw))
+    assert len(via_index) == len(via_record) >= 3
+    for a, b in zip(via_index, via_record, strict=True):
+        assert sorted(a) == sorted(b)
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+    clip = via_index[0]["image"][0]
+    chosen = via_index[0]["frame_index"][0]
+    if case in ("middle", "all", "pad"):  # the pixels really are the chosen frames
+        first = via_index[0]
+        valid = first["mask"][0] if "mask" in first else np.ones(len(chosen), bool)
+        assert clip_indices(clip[valid]) == list(np.asarray(chosen)[valid])
+
+
+def test_index_reads_only_the_context_and_the_chosen_frames(tmp_path, monkeypatch):
+    path = tmp_path / "long.tfrecord"
+    write_records(path, [200, 200])
+    requested = []
+    real = record_index.read_ranges
+
+    def spy(name, starts, lengths):
+        requested.append(int(lengths.sum()))
+        return real(name, starts, lengths)
+
+    monkeypatch.setattr(record_index, "read_ranges", spy)
+    ds = pipeline.build_dataset(str(path), num_frames=8, image_size=SIZE, batch_size=2)
+    assert len(batches(ds)) == 1
+    record_bytes = path.stat().st_size / 2
+    assert len(requested) == 2 and max(requested) < record_bytes * 12 / 200  # 8 of 200 frames
+
+
+def test_auto_falls_back_to_whole_records_and_says_so(tmp_path):
+    plain, gz = tmp_path / "a.tfrecord", tmp_path / "b.tfrecord.gz"
+    write_records(plain, [12, 9], index=False)
+    write_records(gz, [12, 9])
+    with pytest.warns(UserWarning, match="no current index"):
+        assert pipeline.read_mode([str(plain)]) == ("record", None)
+    assert pipeline.read_mode([str(gz)]) == ("record", None)  # GZIP: expected, no warning
+    with pytest.raises(RecordFileError, match=r"b\.tfrecord\.gz: no current index"):
+        pipeline.build_dataset(str(gz), num_frames=2, read="index")
+    with pytest.raises(ValueError, match="read must be"):
+        pipeline.build_dataset(str(gz), num_frames=2, read="sideways")
+    record_index.index_shard(plain)
+    mode, indexes = pipeline.read_mode([str(plain)])
+    assert mode == "index" and indexes == [record_index.index_path(plain)]
+
+
+def test_a_stale_or_cut_index_path_names_the_file(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [20, 20])
+    data = path.read_bytes()
+    ds = pipeline.build_dataset(str(path), num_frames=4, image_size=SIZE, batch_size=1)
+    path.write_bytes(data[: len(data) // 3])  # the shard shrinks after the dataset was built
+    with pytest.raises(tf.errors.OpError, match="a.tfrecord: short read"):
+        batches(ds)
+    assert record_index.current_index(path) is None  # a size mismatch: the index is stale
+    with pytest.raises(RecordFileError, match="a.tfrecord: no current index"):
+        pipeline.build_dataset(str(path), num_frames=4, read="index", validate=False)
+    with pytest.raises(RecordFileError, match="a.tfrecord: truncated"):
+        pipeline.build_dataset(str(path), num_frames=4)  # validation still names it

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, records, sources, writer
+from helpers import config, record_index, records, sources, writer
 from helpers.sample_data import write_index_video
 from helpers.shard_writer import assign_shards
 
@@ -147,6 +147,7 @@ def test_duplicate_ids_and_changed_settings_are_errors(tmp_path, clips):
     writer.write_split(train[:2], tmp_path, "train", labels, records.RecordConfig(), shards=1)
     assert sorted(p.name for p in (tmp_path / "train").iterdir()) == [
         "clips-00000-of-00001.tfrecord",
+        "clips-00000-of-00001.tfrecord.index",
         "clips-00000-of-00001.tfrecord.json",
     ]
 
@@ -303,5 +304,23 @@ def test_ensure_sample_records_is_idempotent(tmp_path, clips, monkeypatch):
     assert manifest["truncation"]["num_frames"] == 4
     assert manifest["splits"]["train"]["num_examples"] == 6
     stamp = (out / "manifest.json").stat().st_mtime_ns
+    shard = out / manifest["splits"]["train"]["shards"][0]["file"]
+    Path(record_index.index_path(shard)).unlink()  # e.g. a folder from before indexes existed
     assert writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec") == out
     assert (out / "manifest.json").stat().st_mtime_ns == stamp  # nothing rewritten
+    assert record_index.current_index(shard)  # but the index is back
+
+
+def test_plain_shards_get_an_index_gzip_shards_none_and_a_lost_index_comes_back(tmp_path, clips):
+    train, _ = clips
+    cfg = records.RecordConfig()
+    writer.write_split(train, tmp_path / "plain", "train", LABELS, cfg, shards=2)
+    writer.write_split(train, tmp_path / "gz", "train", LABELS, cfg, shards=2, compress=True)
+    shards = sorted((tmp_path / "plain" / "train").glob("*.tfrecord"))
+    assert len(shards) == 2 and all(record_index.current_index(p) for p in shards)
+    assert not list((tmp_path / "gz").rglob("*.index"))
+    written = shards[0].with_name(shards[0].name + ".index").read_bytes()
+    Path(record_index.index_path(shards[0])).unlink()
+    again = writer.write_split(train, tmp_path / "plain", "train", LABELS, cfg, shards=2)
+    assert again["resumed_shards"] == 2  # the shards are kept: only the index is rebuilt
+    assert Path(record_index.index_path(shards[0])).read_bytes() == written

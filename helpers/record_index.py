@@ -1,0 +1,256 @@
+"""Random access into SequenceExample shards: a small index of where every frame lies.
+
+``tf.data.TFRecordDataset`` reads a shard front to back. To train on 16 frames of a 300-frame
+clip it reads, checksums and parses all 300 (about 4.7 MB of 320x240 JPEGs), so a long clip costs
+more than a short one even when the same 16 frames are used. The index, one sidecar per shard,
+holds the byte range of each record's context and of each of its JPEG frames; the pipeline then
+reads the context and the chosen frames only (``helpers.pipeline``, ``read="index"``)::
+
+    from helpers import record_index
+    record_index.index_shard("train/clips-00000-of-00008.tfrecord")  # writes <shard>.index
+    record_index.current_index("train/clips-00000-of-00008.tfrecord")  # its path, or None
+
+``helpers.writer`` and ``helpers.beam`` write the index with every shard; for shards from anywhere
+else (MediaPipe, DMVR, an older run) run ``python -m helpers.record_index train/*.tfrecord``.
+
+The index file is itself a TFRecord file with one ``tf.train.Example`` per record, in shard order
+(keys in :data:`INDEX_KEYS`). It records the shard's size, so an index left over from another
+version of the shard is ignored. The records stay the only copy of the data: delete an index and
+the pipeline reads whole records again. GZIP shards cannot be read at an offset, so they have none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import struct
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from google.protobuf.message import DecodeError
+
+from helpers.record_keys import IMAGE_ENCODED_KEY
+from helpers.record_wire import Layout, WireFormatError, locate
+from helpers.shard_check import RecordFileError, count_plain
+
+__all__ = [
+    "INDEX_KEYS",
+    "INDEX_SUFFIX",
+    "current_index",
+    "entries_for",
+    "index_path",
+    "index_shard",
+    "main",
+    "parse_entry",
+    "read_ranges",
+    "write_index",
+]
+
+INDEX_SUFFIX = ".index"
+INDEX_KEYS = {
+    "shard_bytes": "shard/bytes",  # the shard's size when it was indexed
+    "record_offset": "record/offset",  # where the record's bytes start in the shard
+    "record_length": "record/length",
+    "context_offset": "context/offset",  # the context field (a SequenceExample on its own)
+    "context_length": "context/length",
+    "frame_offset": "frames/offset",  # one per frame, in frame order
+    "frame_length": "frames/length",
+}
+_HEADER, _FOOTER = 12, 4  # TFRecord framing: length (8) + its CRC (4) ... data CRC (4)
+
+
+def index_path(shard: str | Path) -> str:
+    """The index sidecar of ``shard``: ``<shard>.index``."""
+    return str(shard) + INDEX_SUFFIX
+
+
+def entries_for(
+    records: Iterable[bytes], shard_bytes: int, key: str = IMAGE_ENCODED_KEY
+) -> list[bytes]:
+    """Index entries (serialized ``tf.train.Example``) for records written in this order.
+
+    Args:
+        records: The serialized SequenceExamples, in the order they sit in the shard.
+        shard_bytes: The shard's final size in bytes.
+        key: The feature list holding one encoded image per frame.
+
+    Returns:
+        One serialized entry per record.
+
+    Raises:
+        record_wire.WireFormatError: A record is not a SequenceExample with ``key`` frames.
+    """
+    out, offset = [], 0
+    for record in records:
+        out.append(_entry(locate(record, key), offset + _HEADER, len(record), shard_bytes))
+        offset += _HEADER + len(record) + _FOOTER
+    return out
+
+
+def _entry(layout: Layout, start: int, length: int, shard_bytes: int) -> bytes:
+    def ints(values: Sequence[int]) -> tf.train.Feature:
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+
+    k = INDEX_KEYS
+    feature = {
+        k["shard_bytes"]: ints([shard_bytes]),
+        k["record_offset"]: ints([start]),
+        k["record_length"]: ints([length]),
+        k["context_offset"]: ints([start + layout.context[0]]),
+        k["context_length"]: ints([layout.context[1]]),
+        k["frame_offset"]: ints([start + off for off, _ in layout.frames]),
+        k["frame_length"]: ints([n for _, n in layout.frames]),
+    }
+    example = tf.train.Example(features=tf.train.Features(feature=feature))
+    return example.SerializeToString(deterministic=True)
+
+
+def write_index(shard: str | Path, entries: Sequence[bytes]) -> str:
+    """Writes ``entries`` as the index of ``shard``, atomically (temporary name, then rename)."""
+    final = index_path(shard)
+    tmp = final + ".incomplete"
+    with tf.io.TFRecordWriter(tmp) as writer:
+        for entry in entries:
+            writer.write(entry)
+    tf.io.gfile.rename(tmp, final, overwrite=True)
+    return final
+
+
+def _masked_crc(data: bytes) -> int:
+    import google_crc32c  # Beam's CRC library, already in requirements.txt
+
+    crc = google_crc32c.value(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def index_shard(shard: str | Path, key: str = IMAGE_ENCODED_KEY) -> str:
+    """Reads an existing plain TFRecord shard once, checks every CRC and writes its index.
+
+    Args:
+        shard: A TFRecord file of SequenceExamples (not GZIP).
+        key: The feature list holding one encoded image per frame.
+
+    Returns:
+        The index file's path.
+
+    Raises:
+        shard_check.RecordFileError: The shard is missing, truncated, fails a CRC check or holds
+            a record that is not a SequenceExample with ``key`` frames (the file and record are
+            named).
+    """
+    shard = str(shard)
+    try:
+        size = tf.io.gfile.stat(shard).length
+    except tf.errors.NotFoundError:
+        raise RecordFileError(shard, "no such file") from None
+    count_plain(shard, size)  # framing first: a clear error for a cut-off file
+    records = []
+    with tf.io.gfile.GFile(shard, "rb") as f:
+        while header := f.read(_HEADER):
+            (length,) = struct.unpack("<Q", header[:8])
+            data, (crc,) = f.read(length), struct.unpack("<I", f.read(_FOOTER))
+            if _masked_crc(data) != crc:
+                raise RecordFileError(shard, f"record {len(records)} fails its CRC check")
+            records.append(data)
+    try:
+        entries = entries_for(records, size, key)
+    except WireFormatError as exc:
+        raise RecordFileError(shard, f"cannot index: {exc}") from exc
+    return write_index(shard, entries)
+
+
+def current_index(shard: str | Path, num_records: int | None = None) -> str | None:
+    """The path of ``shard``'s index if it exists and matches the shard, else None.
+
+    An index matches when it was made for a shard of the same size (and, when ``num_records``
+    is given, has one entry per record). Only the index's headers and first entry are read.
+    """
+    path = index_path(shard)
+    try:
+        size = tf.io.gfile.stat(str(shard)).length
+        count = count_plain(path, tf.io.gfile.stat(path).length)
+        with tf.io.gfile.GFile(path, "rb") as f:
+            header = f.read(_HEADER)
+            first = f.read(struct.unpack("<Q", header[:8])[0]) if header else None
+    except (RecordFileError, tf.errors.OpError, struct.error):
+        return None
+    if num_records is not None and count != num_records:
+        return None
+    if first is None:  # an empty shard has an empty index
+        return path if size == 0 else None
+    try:
+        entry = tf.train.Example.FromString(first)
+    except DecodeError:
+        return None
+    recorded = entry.features.feature[INDEX_KEYS["shard_bytes"]].int64_list.value
+    return path if list(recorded) == [size] else None
+
+
+def parse_entry(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Parses one index entry inside ``tf.data``; names as the keys of :data:`INDEX_KEYS`."""
+    spec = {v: tf.io.FixedLenFeature([], tf.int64) for v in INDEX_KEYS.values()}
+    for name in ("frame_offset", "frame_length"):
+        spec[INDEX_KEYS[name]] = tf.io.VarLenFeature(tf.int64)
+    parsed = tf.io.parse_single_example(serialized, spec)
+    out = {name: parsed[key] for name, key in INDEX_KEYS.items()}
+    for name in ("frame_offset", "frame_length"):
+        out[name] = tf.sparse.to_dense(out[name])
+    return out
+
+
+def read_ranges(path: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Reads ``lengths[i]`` bytes at ``starts[i]`` of one file (``tf.numpy_function`` body).
+
+    Local files use ``os.pread`` (no shared file position, so it is thread-safe); other
+    filesystems (``gs://`` ...) go through ``tf.io.gfile``.
+
+    Raises:
+        shard_check.RecordFileError: A range runs past the end of the file (it shrank since it
+            was indexed); the message names the file.
+    """
+    name = path.decode() if isinstance(path, bytes) else str(path)
+    out = np.empty(len(starts), dtype=object)
+    ranges = list(zip(starts.tolist(), lengths.tolist(), strict=True))
+    if "://" in name:
+        with tf.io.gfile.GFile(name, "rb") as f:
+            for k, (start, length) in enumerate(ranges):
+                f.seek(start)
+                out[k] = f.read(length)
+    else:
+        fd = os.open(name, os.O_RDONLY)
+        try:
+            for k, (start, length) in enumerate(ranges):
+                out[k] = os.pread(fd, length, start)
+        finally:
+            os.close(fd)
+    for k, (start, length) in enumerate(ranges):
+        if len(out[k]) != length:
+            raise RecordFileError(
+                name, f"short read at byte {start} ({len(out[k])} of {length} bytes): the file "
+                "changed after it was indexed; rebuild with python -m helpers.record_index",
+            )  # fmt: skip
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m helpers.record_index SHARD [SHARD ...]`` (globs allowed)."""
+    from helpers.shard_check import list_files
+
+    parser = argparse.ArgumentParser(description="Index TFRecord shards for random access.")
+    parser.add_argument("shards", nargs="+", help="plain .tfrecord files or glob patterns")
+    args = parser.parse_args(argv)
+    failed = 0
+    for shard in list_files(args.shards):
+        try:
+            print(f"{index_shard(shard)}")
+        except RecordFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
