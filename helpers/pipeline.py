@@ -8,8 +8,9 @@ One function, :func:`build_dataset`, builds the whole input pipeline in fixed st
 How the chosen JPEGs are gathered (``read=``): shards written by ``helpers.writer`` carry a
 random-access index (``helpers.record_index``), so the pipeline interleaves over the small index
 entries, then reads just the record's context and the chosen frames' bytes (``"index"``, the
-default when every shard has a current index). Without an index (GZIP shards, shards from other
-tools), it reads and parses whole records and picks the JPEGs from them (``"record"``). Both
+default when every shard has a current index and records average 512 KB or more). Without an
+index (GZIP shards, shards from other tools), or for small records, it reads and parses whole
+records and picks the JPEGs from them (``"record"``). Both
 give the same batches; the index makes a clip's cost independent of its length, and the shuffle
 buffer holds index entries (a few KB) instead of whole clips. The ranged reads run in a small
 Python function (``tf.numpy_function`` around ``os.pread``): use ``read="record"`` where a

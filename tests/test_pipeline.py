@@ -6,13 +6,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import augment, pipeline, record_index, records
+from helpers import augment, pipeline, pipeline_source, record_index, records
 from helpers.frames import Clip
 from helpers.shard_check import RecordFileError, check_record_file
 from helpers.sources import VideoItem
 
 SIZE = 64
 NO_AUG = augment.AugmentConfig(max_degrees=0, min_crop_scale=1.0, max_brightness=0, max_contrast=0)
+
+
+@pytest.fixture(autouse=True)
+def _index_path(monkeypatch):
+    """These records are tiny, which ``read="auto"`` would read whole: test the index path."""
+    monkeypatch.setattr(pipeline_source, "SMALL_RECORD_BYTES", 0)
 
 
 def index_frame(i: int, size: int = SIZE) -> np.ndarray:
@@ -34,7 +40,7 @@ def write_records(path, lengths, *, start_id=0, same_content=False, index=True) 
     """Writes one record per length, frame k showing index k; returns the ids.
 
     Plain files get their random-access index (as ``helpers.writer`` writes them) unless
-    ``index`` is False, so the default ``read="auto"`` takes the index path.
+    ``index`` is False, so the default ``read="auto"`` takes the index path (see ``_index_path``).
     """
     options = tf.io.TFRecordOptions(compression_type="GZIP" if str(path).endswith(".gz") else "")
     ids = []
@@ -324,13 +330,14 @@ def test_index_reads_only_the_context_and_the_chosen_frames(tmp_path, monkeypatc
         return real(name, starts, lengths)
 
     monkeypatch.setattr(record_index, "read_ranges", spy)
-    ds = pipeline.build_dataset(str(path), num_frames=8, image_size=SIZE, batch_size=2)
+    ds = pipeline.build_dataset(str(path), num_frames=8, image_size=SIZE, batch_size=2,
+                                read="index")  # fmt: skip
     assert len(batches(ds)) == 1
     record_bytes = path.stat().st_size / 2
     assert len(requested) == 2 and max(requested) < record_bytes * 12 / 200  # 8 of 200 frames
 
 
-def test_auto_falls_back_to_whole_records_and_says_so(tmp_path):
+def test_auto_falls_back_to_whole_records_and_says_so(tmp_path, monkeypatch):
     plain, gz = tmp_path / "a.tfrecord", tmp_path / "b.tfrecord.gz"
     write_records(plain, [12, 9], index=False)
     write_records(gz, [12, 9])
@@ -344,13 +351,19 @@ def test_auto_falls_back_to_whole_records_and_says_so(tmp_path):
     record_index.index_shard(plain)
     mode, indexes = pipeline.read_mode([str(plain)])
     assert mode == "index" and indexes == [record_index.index_path(plain)]
+    # With record counts (build_dataset validates), small records are cheaper to read whole.
+    monkeypatch.setattr(pipeline_source, "SMALL_RECORD_BYTES", plain.stat().st_size / 2 + 1)
+    assert pipeline.read_mode([str(plain)], counts=[2]) == ("record", None)
+    monkeypatch.setattr(pipeline_source, "SMALL_RECORD_BYTES", plain.stat().st_size / 2)
+    assert pipeline.read_mode([str(plain)], counts=[2])[0] == "index"
 
 
 def test_a_stale_or_cut_index_path_names_the_file(tmp_path):
     path = tmp_path / "a.tfrecord"
     write_records(path, [20, 20])
     data = path.read_bytes()
-    ds = pipeline.build_dataset(str(path), num_frames=4, image_size=SIZE, batch_size=1)
+    ds = pipeline.build_dataset(str(path), num_frames=4, image_size=SIZE, batch_size=1,
+                                read="index")  # fmt: skip
     path.write_bytes(data[: len(data) // 3])  # the shard shrinks after the dataset was built
     with pytest.raises(tf.errors.OpError, match="a.tfrecord: short read"):
         batches(ds)
