@@ -216,10 +216,13 @@ def measure(name: str, files: list[str], items, labels, batches: int, repeats: i
                                     training=True, augment=DEFAULT_AUG):  # fmt: skip
         pass
     runs: dict[str, list[Throughput]] = {key: [] for key in readers}
-    for _ in range(repeats):  # interleaved, so slow spells of a shared machine hit all readers
-        for key, make in readers.items():
+    order = random.Random(0)
+    for _ in range(repeats):  # interleaved, so slow spells of a shared machine hit all readers,
+        keys = list(readers)  # and in a new order each round, so no reader always goes first
+        order.shuffle(keys)
+        for key in keys:
             slow = key.startswith("(b)")  # 10x slower: fewer batches
-            runs[key].append(throughput(make(), max(2, batches // 4) if slow else batches,
+            runs[key].append(throughput(readers[key](), max(2, batches // 4) if slow else batches,
                                         warmup=WARMUP))  # fmt: skip
     rates = {k: float(np.median([r.clips_per_second for r in v])) for k, v in runs.items()}
     cpu = {k: float(np.median([r.cpu_ms_per_clip for r in v])) for k, v in runs.items()}
@@ -229,7 +232,8 @@ def measure(name: str, files: list[str], items, labels, batches: int, repeats: i
     for key, rate in rates.items():
         print(f"{key:44s} {rate:9.1f} {1000 / rate:9.2f} {a / rate:7.2f} "
               f"{cpu[key]:8.2f} {cpu[key] / a_cpu:6.2f}")  # fmt: skip
-    print(f"(medians of {repeats} interleaved runs; 'cpu' is x's CPU per clip over (a)'s)")
+    print(f"(medians of {repeats} interleaved runs in shuffled orders; 'cpu' is x's CPU per clip "
+          "over (a)'s)")  # fmt: skip
     out = {k.split()[0]: v for k, v in rates.items()}
     out.update({"cpu " + k.split()[0]: v for k, v in cpu.items()})
     return out
@@ -285,7 +289,7 @@ def _run(results: dict, items: list, budget: tuple, media: Path | None, tmp: Pat
         length_source = str(media / REAL_CLIPS[0])
 
     lengths = write_length_records(length_source, tmp)
-    keys = [(n, read) for read in ("auto", "record") for n in lengths]  # auto: the index
+    keys = [(n, read) for read in ("auto", "record") for n in lengths]  # auto: what users get
     per_clip: dict[tuple, list[Throughput]] = {k: [] for k in keys}
     for _ in range(2 * repeats + 1):  # short runs: a few more of them
         for n, read in keys:
