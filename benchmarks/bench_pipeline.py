@@ -35,10 +35,12 @@ real clips (skipped when absent).
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import cv2
@@ -196,6 +198,16 @@ def reader_e(files: list[str]) -> tf.data.Dataset:
     return ds.batch(BATCH).prefetch(tf.data.AUTOTUNE)
 
 
+def settle() -> None:
+    """Lets the last reader's background threads wind down before the next one is timed.
+
+    A dropped iterator's prefetch threads finish the element they are on; for (b) that is ~70 ms of
+    Python decoding that would otherwise be charged to whichever reader comes next.
+    """
+    gc.collect()
+    time.sleep(0.5)
+
+
 def measure(name: str, files: list[str], items, labels, batches: int, repeats: int) -> dict:
     print(f"\n## {name}: {len(files)} record files, {len(items)} video files")
     window = window_bytes(files)
@@ -224,6 +236,7 @@ def measure(name: str, files: list[str], items, labels, batches: int, repeats: i
             slow = key.startswith("(b)")  # 10x slower: fewer batches
             runs[key].append(throughput(readers[key](), max(2, batches // 4) if slow else batches,
                                         warmup=WARMUP))  # fmt: skip
+            settle()
     rates = {k: float(np.median([r.clips_per_second for r in v])) for k, v in runs.items()}
     cpu = {k: float(np.median([r.cpu_ms_per_clip for r in v])) for k, v in runs.items()}
     a, a_cpu = rates["(a) build_dataset (sample, then decode)"], cpu[next(iter(cpu))]
@@ -295,6 +308,7 @@ def _run(results: dict, items: list, budget: tuple, media: Path | None, tmp: Pat
         for n, read in keys:
             per_clip[n, read].append(throughput(reader_a(lengths[n], read=read), batches,
                                                 warmup=WARMUP))  # fmt: skip
+            settle()
     print(f"\n## source length ({Path(length_source).name}, looped)")
     ms = {k: float(np.median([1000 / r.clips_per_second for r in v])) for k, v in per_clip.items()}
     cpu = {k: float(np.median([r.cpu_ms_per_clip for r in v])) for k, v in per_clip.items()}
