@@ -40,6 +40,7 @@ __all__ = [
     "INDEX_KEYS",
     "INDEX_SUFFIX",
     "current_index",
+    "ensure_index",
     "entries_for",
     "index_path",
     "index_shard",
@@ -187,6 +188,17 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
         return None
     recorded = entry.features.feature[INDEX_KEYS["shard_bytes"]].int64_list.value
     return path if list(recorded) == [size] else None
+
+
+def ensure_index(shard: str | Path) -> str | None:
+    """Indexes a plain shard that has no current index (reads it once); GZIP shards get none.
+
+    Returns:
+        The index's path, or None for a GZIP shard.
+    """
+    if str(shard).endswith(".gz"):
+        return None
+    return current_index(shard) or index_shard(shard)
 
 
 def parse_entry(serialized: tf.Tensor) -> dict[str, tf.Tensor]:

@@ -30,7 +30,6 @@ __all__ = [
     "ShardTask",
     "assign_shards",
     "atomic_write_json",
-    "ensure_index",
     "fingerprint",
     "read_sidecar",
     "shard_filename",
@@ -236,15 +235,6 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     }
     atomic_write_json(task.sidecar, sidecar)
     return sidecar
-
-
-def ensure_index(task: ShardTask) -> None:
-    """Indexes a complete plain shard that has no current index (reads it; no rewrite).
-
-    Shards written before the writer made indexes, or whose index was deleted, get one here.
-    """
-    if not task.compress and record_index.current_index(task.path) is None:
-        record_index.index_shard(task.path)
 
 
 def stale_files(split_dir: Path, name: str, keep: Sequence[Path]) -> list[Path]:

@@ -251,7 +251,7 @@ def warp_frames(
     size = (int(size[0]), int(size[1]))
     stacked = tf.stack(frames) if isinstance(frames, (list, tuple)) else frames
     if fill_mode == "constant" and interpolation == "bilinear" and stacked.shape[-1] == 3:
-        out = unpack(warp_packed(frames, transform, size, fill_value), size, gain, offset)
+        out = unpack(warp_packed(stacked, transform, size, fill_value), size, gain, offset)
         return tf.cast(tf.round(out * 255.0), tf.uint8)
     transform = tf.cast(tf.reshape(transform, [8]), tf.float32)
     out = tf.raw_ops.ImageProjectiveTransformV3(

@@ -27,7 +27,6 @@ from helpers.shard_writer import (
     ShardTask,
     assign_shards,
     atomic_write_json,
-    ensure_index,
     fingerprint,
     read_sidecar,
     stale_files,
@@ -175,7 +174,7 @@ def write_split(
         if read_sidecar(task) is None:
             todo.append(task)
         else:  # complete: keep it, and give it an index if it has none (older runs)
-            ensure_index(task)
+            record_index.ensure_index(task.path)
     errors = []
     for task, result in run_parallel(
         write_shard, todo, workers=workers, desc=f"write {split}", unit="shard"
@@ -311,9 +310,7 @@ def ensure_sample_records(
     ):
         for split in ("train", "test"):  # folders written before the writer made indexes
             for shard in manifest["splits"][split]["shards"]:
-                path = out / shard["file"]
-                if path.suffix != ".gz" and record_index.current_index(path) is None:
-                    record_index.index_shard(path)
+                record_index.ensure_index(out / shard["file"])
         return out
     write_dataset(
         train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),

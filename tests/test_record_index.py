@@ -87,6 +87,9 @@ def test_stale_indexes_are_not_current(tmp_path):
     assert record_index.current_index(path, 2) and record_index.current_index(path, 3) is None
     write_shard(path, [4, 4, 4])  # the shard was rewritten: another size
     assert record_index.current_index(path) is None
+    assert record_index.ensure_index(path) == record_index.index_path(path)  # rebuilt
+    assert record_index.current_index(path, 3)
+    assert record_index.ensure_index(tmp_path / "s.tfrecord.gz") is None  # GZIP: no index
     Path(record_index.index_path(path)).write_bytes(b"garbage")
     assert record_index.current_index(path) is None
 
