@@ -244,7 +244,10 @@ def clip_transform(
     This is what ``helpers.pipeline`` applies to the decoded ``uint8`` frames with
     :func:`helpers.warp.warp_frames`: the crop box (inside ``box``), the flip and the angle are
     drawn from the same sub-seeds as :func:`augment_clip`, then composed with the resize to
-    ``size``, so each output pixel is interpolated once.
+    ``size``, so each output pixel is interpolated once. The geometry is :func:`augment_clip`'s
+    (flip, then rotate), with two differences: the crop box is continuous (:func:`warp.random_box`)
+    rather than whole pixels, and a rotated corner shows the frame's real content where the crop
+    box has some beyond its edge (the fill only starts outside the decoded frame).
 
     Args:
         seed: ``[2]`` int stateless seed of the clip.
@@ -261,6 +264,8 @@ def clip_transform(
         box = warp.random_box(crop_seed, box, cfg.min_crop_scale)
     flip = tf.random.stateless_uniform([], flip_seed) < 0.5 if cfg.flip else False
     angle = random_angle(rot_seed, cfg.max_degrees) if cfg.max_degrees else 0.0
+    # box_transform mirrors after turning; mirror(turn(-a)) == turn(a)(mirror), augment_clip order
+    angle = tf.where(tf.cast(flip, tf.bool), -1.0, 1.0) * angle
     return warp.box_transform(box, size, angle, flip)
 
 

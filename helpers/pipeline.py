@@ -33,7 +33,8 @@ decoded frame size (about 0.1 s each), so the first batches are slower. (The var
 ``"all"`` mode uses plain float ops instead.)
 
 Clips shorter than a window are looped (``short="loop"``) or padded with black frames
-(``short="pad"``, which also adds ``mask``). Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
+(``short="pad"``, which also adds ``mask``); a record with no frames at all is an error that
+names its shard. Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
 'label': int32 [B], 'label_name': string [B], 'id': string [B]}`` or ``(image, label)``.
 """
 
@@ -191,7 +192,8 @@ def build_dataset(
         parsed, idx, valid, chosen, every = chosen_frames(mode, *element, choose, decode_all)
         flat_idx = tf.reshape(idx, [-1])
         if decode_all:  # the slow way (decode everything, then pick), kept for comparisons
-            frames, box = tf.gather(decode_frames(every, size), flat_idx), None
+            every, box = decode_scaled(every, size)  # the same frames and window as below
+            frames = tf.gather(every, flat_idx)
         elif sampling == "all":
             frames, box = decode_frames(chosen, size), None
         else:  # whole frames (at a DCT scale) + the window: the warp crops for free
@@ -225,12 +227,16 @@ def build_dataset(
     else:
         ds = ds.batch(batch_size, drop_remainder=drop_remainder)
 
+    jitter = training and bool(aug_cfg.max_brightness or aug_cfg.max_contrast)
+
     def finish(batch: dict[str, tf.Tensor]):
         batch = dict(batch)
         if packed:  # packed pixels -> float32 [B, K, H, W, 3] with the colour jitter, once
             image = warp.unpack(batch.pop("image"), size, batch.pop("gain"), batch.pop("offset"))
             if sampling == "linspace":
                 image = tf.reshape(image, [-1, num_clips, num_frames, size[0], size[1], 3])
+            if short == "pad" and jitter:  # the colour offset must not lighten the black padding
+                image = image * tf.cast(batch["mask"], tf.float32)[..., None, None, None]
             batch["image"] = image
         else:
             batch["image"] = warp.to_float(batch["image"])  # uint8 -> [0, 1], once

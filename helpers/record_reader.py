@@ -41,13 +41,13 @@ _CONTEXT_SPEC = {
     CLIP_LABEL_STRING_KEY: tf.io.FixedLenFeature([], tf.string, default_value=""),
     CLIP_NUM_FRAMES_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=0),
     IMAGE_FORMAT_KEY: tf.io.FixedLenFeature([], tf.string, default_value="JPEG"),
-    IMAGE_HEIGHT_KEY: tf.io.FixedLenFeature([], tf.int64),
-    IMAGE_WIDTH_KEY: tf.io.FixedLenFeature([], tf.int64),
+    IMAGE_HEIGHT_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=0),
+    IMAGE_WIDTH_KEY: tf.io.FixedLenFeature([], tf.int64, default_value=0),
     IMAGE_FRAME_RATE_KEY: tf.io.FixedLenFeature([], tf.float32, default_value=0.0),
 }
 _SEQUENCE_SPEC = {
     IMAGE_ENCODED_KEY: tf.io.FixedLenSequenceFeature([], tf.string),
-    IMAGE_TIMESTAMP_KEY: tf.io.FixedLenSequenceFeature([], tf.int64),
+    IMAGE_TIMESTAMP_KEY: tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
 }
 _NAMES = {
     EXAMPLE_ID_KEY: "id",
@@ -78,6 +78,9 @@ def parse_example(serialized: tf.Tensor | bytes) -> dict[str, tf.Tensor]:
         ``start_timestamp``, ``end_timestamp`` (µs), ``num_frames``, ``format``, ``height``,
         ``width``, ``frame_rate``; and per frame ``frames`` (``[T]`` JPEG strings, still encoded)
         and ``timestamps`` (``[T]`` int64 µs). Decode frames with ``decode_frames``.
+
+        Only ``id`` and ``frames`` are required, so records from other tools parse too: a
+        missing scalar reads as its default (0, -1 or ""), missing ``timestamps`` as ``[]``.
     """
     context, sequence = tf.io.parse_single_sequence_example(
         serialized, context_features=_CONTEXT_SPEC, sequence_features=_SEQUENCE_SPEC

@@ -44,7 +44,7 @@ def frame_indices(
         num_frames: Window length ``T`` (for ``"all"``: an optional cap).
         stride: Step between chosen frames.
         sampling: One of :data:`SAMPLING_MODES`.
-        num_clips: Windows for ``"linspace"``.
+        num_clips: Windows for ``"linspace"`` (one window: the middle one).
         seed: ``[2]`` stateless seed for ``"random"``.
         short: ``"loop"`` or ``"pad"`` for clips shorter than a window.
 
@@ -53,6 +53,8 @@ def frame_indices(
         (``[T]``, or ``[num_clips, T]`` for linspace, or ``[L]`` for all). Invalid positions are
         padding (index clamped to ``N - 1``).
     """
+    if stride < 1 or num_clips < 1:
+        raise ValueError(f"stride and num_clips must be >= 1, got {stride} and {num_clips}")
     n = tf.cast(num_available, tf.int32)
     if sampling == "all":
         idx = tf.range(0, n, stride, dtype=tf.int32)
@@ -65,9 +67,9 @@ def frame_indices(
         if seed is None:
             raise ValueError("sampling='random' needs a seed")
         starts = tf.random.stateless_uniform([1], seed, maxval=room + 1, dtype=tf.int32)
-    elif sampling == "middle":
+    elif sampling == "middle" or (sampling == "linspace" and num_clips == 1):
         starts = tf.reshape(room // 2, [1])
-    elif sampling == "linspace":
+    elif sampling == "linspace":  # the first window at the start, the last at the end
         starts = tf.cast(tf.round(tf.linspace(0.0, tf.cast(room, tf.float32), num_clips)), tf.int32)
     else:
         raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {sampling!r}")

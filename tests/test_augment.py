@@ -135,6 +135,25 @@ def test_clip_transform_draws_the_same_angle_as_augment_clip():
     assert flips == {1.0, -1.0}
 
 
+def test_clip_transform_is_augment_clips_geometry_with_flip_and_rotation():
+    cfg = augment.AugmentConfig(max_degrees=30, min_crop_scale=1.0, flip=True, max_brightness=0,
+                                max_contrast=0)  # fmt: skip
+    yy, xx = np.mgrid[0:40, 0:40].astype(np.float32)
+    ramps = np.stack([4 * xx + 2 * yy, 6 * yy, 255 - 3 * xx - 2 * yy], axis=-1) * (200 / 255)
+    frames = np.round(np.stack([ramps, ramps[::-1]])).astype(np.uint8)  # asymmetric, smooth
+    inside = (yy - 19.5) ** 2 + (xx - 19.5) ** 2 < 17.0**2  # inside the frame at any angle
+    mirrored = set()
+    for s in range(10):
+        seed = tf.constant([s, 1])
+        expected = augment.augment_clip(tf.constant(frames / 255.0, tf.float32), seed, cfg)
+        transform = augment.clip_transform(seed, cfg, warp.full_box([40, 40]), (40, 40))
+        got = warp.warp_frames(tf.constant(frames), transform, (40, 40)).numpy()
+        diff = np.abs(got.astype(float) - expected.numpy() * 255.0)[:, inside]
+        assert diff.max() <= 2.0, (s, diff.max())
+        mirrored.add(bool(transform[0] < 0))
+    assert mirrored == {True, False}  # both with and without the flip
+
+
 def test_color_gain_offset_is_random_brightness_contrast_in_one_warp():
     clip = make_clip()
     clip_u8 = tf.cast(tf.round(clip * 255), tf.uint8)

@@ -36,17 +36,22 @@ def read_index(frame: np.ndarray) -> int:
     return int(sum(1 << b for b in range(8) if bars[b] > 0.5))
 
 
-def write_records(path, lengths, *, start_id=0, same_content=False, index=True) -> list[str]:
+def write_records(
+    path, lengths, *, start_id=0, same_content=False, index=True, wide=False
+) -> list[str]:
     """Writes one record per length, frame k showing index k; returns the ids.
 
     Plain files get their random-access index (as ``helpers.writer`` writes them) unless
     ``index`` is False, so the default ``read="auto"`` takes the index path (see ``_index_path``).
+    ``wide`` frames are 1.5x wider than high (a 3:2 source for a square output).
     """
     options = tf.io.TFRecordOptions(compression_type="GZIP" if str(path).endswith(".gz") else "")
     ids = []
     with tf.io.TFRecordWriter(str(path), options) as writer:
         for n, length in enumerate(lengths, start=start_id):
             frames = np.stack([index_frame(k) for k in range(length)])
+            if wide:
+                frames = np.concatenate([frames, frames[:, :, ::-2]], axis=2)
             clip = Clip(frames, np.arange(length) / 25.0, 25.0, 25.0, length, length, "x.avi")
             label = "Blink" if same_content else f"class{n % 3}"
             item = VideoItem(id=f"clip{n:03d}", path="x.avi", label=label)
@@ -135,6 +140,60 @@ def test_short_clips_loop_or_pad(tmp_path, short):
         assert clip_indices(first[:3]) == [0, 1, 2]
         assert np.all(first[3:] == 0.0)
         assert batch["mask"].tolist() == [[1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]
+
+
+def test_padded_frames_stay_black_under_colour_jitter(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [3, 2])
+    cfg = augment.AugmentConfig(max_degrees=0, min_crop_scale=1.0, max_brightness=0.3,
+                                max_contrast=0.3)  # fmt: skip
+    (batch,) = batches(pipeline.build_dataset(
+        str(path), num_frames=5, short="pad", image_size=SIZE, batch_size=2, seed=0,
+        training=True, augment=cfg, drop_remainder=False,
+    ))  # fmt: skip
+    mask = batch["mask"].astype(bool)
+    assert mask.sum() == 5
+    assert np.all(batch["image"][~mask] == 0.0)  # black, as documented: not black + offset
+    assert batch["image"][mask].max() > 0.5  # the real frames are still there
+
+
+@pytest.mark.parametrize("read", ["record", "index"])
+def test_records_from_other_tools_need_only_an_id_and_frames(tmp_path, read):
+    # No timestamps, sizes, counts or label string: what a minimal foreign shard may hold.
+    path = tmp_path / "foreign.tfrecord"
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for n, length in enumerate([7, 4]):
+            example = tf.train.SequenceExample()
+            example.context.feature["example/id"].bytes_list.value.append(f"f{n}".encode())
+            example.context.feature["clip/label/index"].int64_list.value.append(n)
+            frames = example.feature_lists.feature_list["image/encoded"].feature
+            for k in range(length):
+                frames.add().bytes_list.value.append(tf.io.encode_jpeg(index_frame(k)).numpy())
+            writer.write(example.SerializeToString())
+    record_index.index_shard(path)
+    parsed = records.parse_example(next(iter(tf.data.TFRecordDataset(str(path)))))
+    assert parsed["timestamps"].shape == (0,) and int(parsed["height"]) == 0
+    ds = pipeline.build_dataset(str(path), num_frames=3, sampling="middle", image_size=SIZE,
+                                batch_size=2, read=read)  # fmt: skip
+    (batch,) = batches(ds)
+    assert batch["id"].tolist() == [b"f0", b"f1"] and batch["label"].tolist() == [0, 1]
+    assert [clip_indices(c) for c in batch["image"]] == [[2, 3, 4], [0, 1, 2]]
+
+
+@pytest.mark.parametrize("read", ["record", "index"])
+def test_a_record_without_frames_is_an_error_naming_the_shard(tmp_path, read):
+    path = tmp_path / "holes.tfrecord"
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        example = tf.train.SequenceExample()
+        example.context.feature["example/id"].bytes_list.value.append(b"empty_clip")
+        example.feature_lists.feature_list["image/encoded"].SetInParent()  # present, empty
+        writer.write(example.SerializeToString())
+    record_index.index_shard(path)
+    ds = pipeline.build_dataset(str(path), num_frames=3, image_size=SIZE, batch_size=1, read=read)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="no frames") as err:
+        batches(ds)
+    assert "holes.tfrecord" in str(err.value)
+    assert ("empty_clip" if read == "record" else "context at byte 12") in str(err.value)
 
 
 def test_all_mode_pads_and_masks(tmp_path):
@@ -274,6 +333,12 @@ def test_bad_arguments():
         pipeline.frame_indices(10, 4, sampling="sideways")
     with pytest.raises(ValueError, match="short"):
         pipeline.frame_indices(10, 4, sampling="middle", short="crash")
+    for bad in (dict(stride=0), dict(num_clips=0)):
+        with pytest.raises(ValueError, match="stride and num_clips"):
+            pipeline.frame_indices(10, 4, sampling="linspace", **bad)
+    one = pipeline.frame_indices(40, 8, sampling="linspace", num_clips=1, stride=2)[0]
+    middle = pipeline.frame_indices(40, 8, sampling="middle", stride=2)[0]
+    assert one.numpy().tolist() == [middle.numpy().tolist()]  # one view: the middle window
     idx, valid = pipeline.frame_indices(0 + 2, 4, sampling="middle", short="pad")
     assert idx.numpy().tolist() == [0, 1, 1, 1]
     assert valid.numpy().tolist() == [True, True, False, False]
@@ -283,6 +348,18 @@ def test_decode_all_gives_the_same_output(tmp_path):
     path = tmp_path / "a.tfrecord"
     write_records(path, [30, 12])
     kw = dict(num_frames=5, stride=2, image_size=SIZE, batch_size=2, seed=2, training=True)
+    fast = batches(pipeline.build_dataset(str(path), **kw))
+    slow = batches(pipeline.build_dataset(str(path), decode_all=True, **kw))
+    np.testing.assert_array_equal(fast[0]["image"], slow[0]["image"])
+
+
+def test_decode_all_gives_the_same_output_with_every_augmentation_on_wide_frames(tmp_path):
+    # 3:2 frames into a square output: the window is a part of the frame, and the colour jitter's
+    # mean, the crop box and the rotation's edges must come out the same on both paths.
+    path = tmp_path / "wide.tfrecord"
+    write_records(path, [30, 12, 7], wide=True)
+    kw = dict(num_frames=5, stride=2, image_size=SIZE, batch_size=3, seed=4, training=True,
+              augment=augment.AugmentConfig(min_crop_scale=0.6))  # fmt: skip
     fast = batches(pipeline.build_dataset(str(path), **kw))
     slow = batches(pipeline.build_dataset(str(path), decode_all=True, **kw))
     np.testing.assert_array_equal(fast[0]["image"], slow[0]["image"])
