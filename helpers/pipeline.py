@@ -40,6 +40,8 @@ names its shard. Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
 
 from __future__ import annotations
 
+import warnings
+
 import tensorflow as tf
 
 from helpers import augment as augment_lib
@@ -113,7 +115,8 @@ def build_dataset(
         augment: Augmentations for training; ``AugmentConfig()`` when None. Pass
             ``AugmentConfig(max_degrees=0, min_crop_scale=1, max_brightness=0, max_contrast=0)``
             to turn them off.
-        drop_remainder: Drop the last partial batch; None means ``training``.
+        drop_remainder: Drop the last partial batch; None means ``training``. (With fewer
+            records than one batch and no ``repeat``, that leaves nothing: a warning says so.)
         repeat: Repeat forever (after shuffling, before sampling).
         validate: Check every file's record framing before building (names a bad file).
         return_indices: Add ``frame_index``: the chosen frame numbers per clip.
@@ -143,6 +146,10 @@ def build_dataset(
     aug_cfg = augment or augment_lib.AugmentConfig()
     paths = list_files(files)
     counts = [check_record_file(path, compressed) for path in paths] if validate else None
+    if counts is not None and drop_remainder and not repeat and sum(counts) < batch_size:
+        warnings.warn(f"{sum(counts)} records, fewer than batch_size={batch_size}, with "
+                      "drop_remainder: no batches at all (pass drop_remainder=False or "
+                      "repeat=True)", stacklevel=2)  # fmt: skip
     mode, indexes = read_mode(paths, "record" if decode_all else read, compressed, counts)
     gz = tf.constant([is_gzip(p, compressed) for p in paths])
 

@@ -142,6 +142,29 @@ def test_short_clips_loop_or_pad(tmp_path, short):
         assert batch["mask"].tolist() == [[1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]
 
 
+@pytest.mark.parametrize("short", ["loop", "pad"])
+def test_short_clips_with_a_stride(short):
+    idx, valid = pipeline.frame_indices(5, 4, stride=2, sampling="random", seed=[1, 2],
+                                        short=short)  # fmt: skip
+    expected = [0, 2, 4, 1] if short == "loop" else [0, 2, 4, 4]  # 5 frames, a 7-frame span
+    assert idx.numpy().tolist() == expected
+    assert valid.numpy().tolist() == [True, True, True, short == "loop"]
+    views, _ = pipeline.frame_indices(3, 4, stride=2, sampling="linspace", num_clips=5)
+    assert views.shape == (5, 4) and np.all(views.numpy() < 3)  # more views than frames: fine
+
+
+def test_too_few_records_for_one_training_batch_warns(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_records(path, [6, 6, 6])
+    with pytest.warns(UserWarning, match="no batches at all"):
+        ds = pipeline.build_dataset(str(path), num_frames=4, image_size=SIZE, batch_size=8,
+                                    training=True)  # fmt: skip
+    assert batches(ds) == []
+    (batch,) = batches(pipeline.build_dataset(str(path), num_frames=4, image_size=SIZE,
+                                              batch_size=8, training=True, drop_remainder=False))
+    assert batch["image"].shape[0] == 3
+
+
 def test_padded_frames_stay_black_under_colour_jitter(tmp_path):
     path = tmp_path / "a.tfrecord"
     write_records(path, [3, 2])
