@@ -96,9 +96,9 @@ def source_dataset(
     )
 
 
-def _non_empty(count: tf.Tensor, path: tf.Tensor, record: tf.Tensor) -> tf.Tensor:
+def _non_empty(count: tf.Tensor, path: tf.Tensor, *record) -> tf.Tensor:
     """``count``, after checking it is not 0: a record without frames is an error naming it."""
-    check = tf.debugging.Assert(count > 0, ["a record has no frames:", record, "in", path])
+    check = tf.debugging.Assert(count > 0, ["a record has no frames:", *record, "in", path])
     with tf.control_dependencies([check]):
         return tf.identity(count)
 
@@ -124,8 +124,9 @@ def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, dec
         jpegs = tf.gather(parsed["frames"], tf.reshape(idx, [-1]))
         return parsed, idx, valid, jpegs, parsed["frames"] if decode_all else None
     entry = record_index.parse_entry(serialized)
-    where = tf.strings.format("the record with its context at byte {}", entry["context_offset"])
-    idx, valid = choose(_non_empty(tf.shape(entry["frame_offset"])[0], path, where))
+    count = _non_empty(tf.shape(entry["frame_offset"])[0], path,
+                       "the record with its context at byte", entry["context_offset"])  # fmt: skip
+    idx, valid = choose(count)
     flat = tf.reshape(idx, [-1])
     starts = tf.concat([[entry["context_offset"]], tf.gather(entry["frame_offset"], flat)], 0)
     sizes = tf.concat([[entry["context_length"]], tf.gather(entry["frame_length"], flat)], 0)
