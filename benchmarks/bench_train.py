@@ -149,12 +149,13 @@ def main(argv: list[str] | None = None) -> None:
 
     # 3. Exports and stream latency per frame.
     stream = export.stream_from_base(model, cfg.model_id, norm_momentum=cfg.norm_momentum)
+    lite = export.export_tflite_variants(
+        stream, {work / "f.tflite": False, work / "q.tflite": True}, resolution=cfg.resolution
+    )
     paths = {
         "stream SavedModel": export.export_stream(stream, work / "stream"),
-        "TFLite float": export.export_tflite(stream, work / "f.tflite", resolution=cfg.resolution),
-        "TFLite quantized": export.export_tflite(
-            stream, work / "q.tflite", resolution=cfg.resolution, quantize=True
-        ),
+        "TFLite float": lite[0],
+        "TFLite quantized": lite[1],
     }
     base_dir = export.export_base(model, work / "base")
     shape = (16 if q else 64, 1, 1, cfg.resolution, cfg.resolution, 3)

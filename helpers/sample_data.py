@@ -18,7 +18,6 @@ whose frames show their own index, for exact-frame tests.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import config
+from helpers import config, locks
 from helpers.parallel import run_parallel
 from helpers.synth import CLASSES, random_look, random_motion, render, write_video
 
@@ -190,13 +189,8 @@ def ensure_sample_data(
             "ensure_sample_data() ran while a worker process was starting: a script that makes "
             "the sample data must call it under `if __name__ == '__main__':`"
         )  # Otherwise the worker would wait forever for the lock its parent holds.
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f".{root.name}.lock", "w") as lock:
-        with contextlib.suppress(ImportError):
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX)  # A second process waits here, then finds .done.
-        if _is_current(root):
+    with locks.exclusive(root.parent / f".{root.name}.lock"):  # a second process waits here
+        if _is_current(root):  # ...then finds the marker
             return data
         if root.exists():  # Made by an older generator version (or without a marker).
             shutil.rmtree(root)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import config, record_index, sources
+from helpers import config, locks, record_index, sources
 from helpers.parallel import run_parallel
 from helpers.records import RecordConfig, count_frames
 from helpers.shard_writer import (
@@ -300,22 +300,27 @@ def ensure_sample_records(
     data = sample_data.ensure_sample_data()  # returns at once when present
     train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
     test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
-    manifest = read_manifest(out)
-    if (
-        manifest
-        and manifest["config"] == cfg.to_dict()
-        and {"train", "test"} <= set(manifest["splits"])
-        and manifest["splits"]["train"]["num_clips_in"] == len(train)
-        and manifest["splits"]["test"]["num_clips_in"] == len(test)
-    ):
-        for split in ("train", "test"):  # folders written before the writer made indexes
-            for shard in manifest["splits"][split]["shards"]:
-                record_index.ensure_index(out / shard["file"])
-        return out
-    write_dataset(
-        train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
-        workers=workers, seed=seed,
-    )  # fmt: skip
+
+    def current() -> bool:
+        manifest = read_manifest(out)
+        return bool(
+            manifest
+            and manifest["config"] == cfg.to_dict()
+            and {"train", "test"} <= set(manifest["splits"])
+            and manifest["splits"]["train"]["num_clips_in"] == len(train)
+            and manifest["splits"]["test"]["num_clips_in"] == len(test)
+        )
+
+    if not current():
+        with locks.exclusive(out.parent / f".{out.name}.lock"):  # one writer per folder
+            if not current():  # another process may have written it while we waited
+                write_dataset(
+                    train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
+                    workers=workers, seed=seed,
+                )  # fmt: skip
+    for split in ("train", "test"):  # folders written before the writer made indexes
+        for shard in read_manifest(out)["splits"][split]["shards"]:
+            record_index.ensure_index(out / shard["file"])
     return out
 
 

@@ -22,11 +22,14 @@ def exported(tmp_path_factory):
         if "moving_mean" in w.name:
             w.assign(tf.random.normal(w.shape, stddev=0.05))
     stream = export.stream_from_base(base, "a0", norm_momentum=0.9)
+    lite = export.export_tflite_variants(
+        stream, {out / "f.tflite": False, out / "q.tflite": True}, resolution=RES
+    )
     paths = {
         "base": export.export_base(base, out / "base"),
         "stream": export.export_stream(stream, out / "stream"),
-        "float": export.export_tflite(stream, out / "f.tflite", resolution=RES),
-        "quant": export.export_tflite(stream, out / "q.tflite", resolution=RES, quantize=True),
+        "float": lite[0],
+        "quant": lite[1],
     }
     video = np.random.default_rng(0).uniform(0, 1, (FRAMES, RES, RES, 3)).astype(np.float32)
     return base, paths, video
@@ -79,6 +82,7 @@ def test_sizes(exported):
     sizes = {k: export.path_size(p) for k, p in paths.items()}
     assert all(s > 100_000 for s in sizes.values()), sizes
     assert sizes["quant"] < sizes["float"] / 2
+    assert not list(paths["float"].parent.glob(".*.partial"))  # written, then renamed
 
 
 def test_stream_from_frozen_base_copies_every_weight():

@@ -311,6 +311,38 @@ def test_ensure_sample_records_is_idempotent(tmp_path, clips, monkeypatch):
     assert record_index.current_index(shard)  # but the index is back
 
 
+def test_ensure_sample_records_twice_at_once_writes_once(tmp_path, clips, monkeypatch):
+    """Two notebooks (or pytest workers) asking for the same folder: one writes, one waits."""
+    import threading
+    from types import SimpleNamespace
+
+    from helpers import sample_data
+
+    videos, splits = _ucf_layout(tmp_path, clips)
+    fake = SimpleNamespace(ucf_root=videos, ucf_splits=splits)
+    monkeypatch.setattr(sample_data, "ensure_sample_data", lambda *a, **k: fake)
+    calls, real_write = [], writer.write_dataset
+
+    def slow_write(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.5)  # the other caller checks the folder meanwhile
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(writer, "write_dataset", slow_write)
+    outs = []
+
+    def ask() -> None:
+        outs.append(writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec"))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outs == [tmp_path / "rec"] * 2 and len(calls) == 1
+    assert writer.read_manifest(tmp_path / "rec")["splits"]["train"]["num_examples"] == 6
+
+
 def test_plain_shards_get_an_index_gzip_shards_none_and_a_lost_index_comes_back(tmp_path, clips):
     train, _ = clips
     cfg = records.RecordConfig()
