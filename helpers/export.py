@@ -219,8 +219,9 @@ def export_tflite_variants(
 
         export_tflite_variants(stream, {"f.tflite": False, "q.tflite": True}, resolution=172)
 
-    Tracing and saving the model costs as much as one conversion, so two variants this way take
-    about two thirds of the time of two :func:`export_tflite` calls.
+    The trace and the SavedModel the converter reads are made once: two variants this way took
+    0.72-0.85 of the time of two :func:`export_tflite` calls (A0 at 32 pixels, 2 cores), and
+    give byte-identical files.
 
     Returns:
         The files written, in the order of ``paths``.
