@@ -301,26 +301,22 @@ def ensure_sample_records(
     train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
     test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
 
-    def current() -> bool:
+    with locks.exclusive(out.parent / f".{out.name}.lock"):  # one process writes, others wait
         manifest = read_manifest(out)
-        return bool(
+        if not (
             manifest
             and manifest["config"] == cfg.to_dict()
             and {"train", "test"} <= set(manifest["splits"])
             and manifest["splits"]["train"]["num_clips_in"] == len(train)
             and manifest["splits"]["test"]["num_clips_in"] == len(test)
-        )
-
-    if not current():
-        with locks.exclusive(out.parent / f".{out.name}.lock"):  # one writer per folder
-            if not current():  # another process may have written it while we waited
-                write_dataset(
-                    train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
-                    workers=workers, seed=seed,
-                )  # fmt: skip
-    for split in ("train", "test"):  # folders written before the writer made indexes
-        for shard in read_manifest(out)["splits"][split]["shards"]:
-            record_index.ensure_index(out / shard["file"])
+        ):
+            manifest = write_dataset(
+                train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
+                workers=workers, seed=seed,
+            )  # fmt: skip
+        for split in ("train", "test"):  # folders written before the writer made indexes
+            for shard in manifest["splits"][split]["shards"]:
+                record_index.ensure_index(out / shard["file"])
     return out
 
 
