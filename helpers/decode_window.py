@@ -79,9 +79,13 @@ def decode_frames(
     if size is None:
         frames = _decode_each(encoded, lambda data: tf.io.decode_jpeg(data, channels=3))
         return tf.stack(frames) if isinstance(frames, list) else frames
-    frames, box = decode_scaled(encoded, size)
+    return crop_to_box(*decode_scaled(encoded, size))
+
+
+def crop_to_box(frames: tf.Tensor | list[tf.Tensor], box: tf.Tensor) -> tf.Tensor:
+    """Crops ``uint8 [K, h, w, 3]`` frames (or a list of them) to ``[top, left, height, width]``."""
     top, left, height, width = tf.unstack(tf.cast(tf.round(box), tf.int32))
-    if isinstance(frames, list):
+    if isinstance(frames, (list, tuple)):
         frames = tf.stack(frames)
     return frames[:, top : top + height, left : left + width]
 

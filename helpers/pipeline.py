@@ -40,13 +40,20 @@ names its shard. Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import tensorflow as tf
 
 from helpers import augment as augment_lib
 from helpers import warp
-from helpers.decode_window import decode_frames, decode_scaled, mean_colour, resize_frames
+from helpers.decode_window import (
+    crop_to_box,
+    decode_frames,
+    decode_scaled,
+    mean_colour,
+    resize_frames,
+)
 from helpers.pipeline_source import READ_MODES, chosen_frames, read_mode, source_dataset
 from helpers.sampling import SAMPLING_MODES, clip_seeds, frame_indices
 from helpers.shard_check import Files, check_record_file, is_gzip, list_files
@@ -108,6 +115,8 @@ def build_dataset(
         batch_size: Clips per batch.
         shuffle_buffer: Records in the shuffle buffer (training only).
         seed: Seeds shuffling, window starts and augmentation: same seed, same batches.
+            In training, each pass over the dataset (each epoch) draws new windows and
+            augmentations; in eval, every pass reads the same windows.
         deterministic: Keep element order fixed; None means True (set False for speed).
         short: ``"loop"`` or ``"pad"`` for clips shorter than a window.
         as_tuple: Yield ``(image, label)`` for ``model.fit`` instead of a dict.
@@ -140,7 +149,8 @@ def build_dataset(
         raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {sampling!r}")
     if sampling != "all" and not num_frames:
         raise ValueError(f"sampling={sampling!r} needs num_frames >= 1")
-    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    square = isinstance(image_size, numbers.Integral)  # numpy integers too
+    size = (int(image_size),) * 2 if square else tuple(int(s) for s in image_size)
     deterministic = True if deterministic is None else deterministic
     drop_remainder = training if drop_remainder is None else drop_remainder
     aug_cfg = augment or augment_lib.AugmentConfig()
@@ -189,8 +199,8 @@ def build_dataset(
         gain, offset = colour
         return warp.warp_frames(frames, transform, size, *fill, gain=gain, offset=offset), None
 
-    def load(index: tf.Tensor, element: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        sample_seed, aug_seed = clip_seeds(seed, index)
+    def load(key: tf.Tensor, element: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        sample_seed, aug_seed = clip_seeds(seed, key)
 
         def choose(count: tf.Tensor):
             return frame_indices(count, num_frames, stride=stride, sampling=sampling,
@@ -201,6 +211,8 @@ def build_dataset(
         if decode_all:  # the slow way (decode everything, then pick), kept for comparisons
             every, box = decode_scaled(every, size)  # the same frames and window as below
             frames = tf.gather(every, flat_idx)
+            if sampling == "all":  # as decode_frames: cropped to the window, no warp to do it
+                frames, box = crop_to_box(frames, box), None
         elif sampling == "all":
             frames, box = decode_frames(chosen, size), None
         else:  # whole frames (at a DCT scale) + the window: the warp crops for free
@@ -226,7 +238,16 @@ def build_dataset(
             out["frame_index"] = idx
         return out
 
-    ds = ds.enumerate().map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
+    # Each clip's draws come from (seed, key). In training the keys are random and change with
+    # every pass over the dataset (model.fit(epochs=N) makes N passes), so a clip gets a new
+    # window and augmentation each epoch, and the same seed repeats the same passes. In eval the
+    # key is the clip's position, so evaluation reads the same windows every time.
+    if training:
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip(keys, ds)
+    else:
+        ds = ds.enumerate()
+    ds = ds.map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
 
     # 8. Batch (padded for the variable-length "all" mode).
     if sampling == "all":

@@ -16,13 +16,15 @@ __all__ = ["SAMPLING_MODES", "clip_seeds", "frame_indices"]
 SAMPLING_MODES = ("random", "middle", "linspace", "all")
 
 
-def clip_seeds(seed: int, index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Returns the ``(sampling, augmentation)`` stateless seeds of the ``index``-th clip read.
+def clip_seeds(seed: int, key: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Returns the ``(sampling, augmentation)`` stateless seeds of one clip read.
 
-    Every random choice about a clip derives from ``(seed, index)``, so a deterministic dataset
-    with the same seed yields the same windows and the same augmentations.
+    Every random choice about a clip derives from ``(seed, key)``, so a deterministic dataset
+    with the same seed yields the same windows and the same augmentations. ``key`` is the clip's
+    position in the stream (eval), or a per-clip draw that changes every epoch (training: see
+    :func:`helpers.pipeline.build_dataset`).
     """
-    base = tf.stack([tf.constant(seed, tf.int64), tf.cast(index, tf.int64)])
+    base = tf.stack([tf.constant(seed, tf.int64), tf.cast(key, tf.int64)])
     sample_seed, aug_seed = tf.unstack(tf.random.experimental.stateless_split(base, 2))
     return sample_seed, aug_seed
 
