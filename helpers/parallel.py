@@ -13,15 +13,20 @@ import multiprocessing as mp
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from tqdm import tqdm  # plain text bar: works in notebooks without ipywidgets
 
-__all__ = ["run_parallel"]
+__all__ = ["WorkerCrashedError", "run_parallel"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 _DONE = object()
+
+
+class WorkerCrashedError(RuntimeError):
+    """A worker process died while running a task (e.g. a decoder crash, or the OOM killer)."""
 
 
 def _start_method() -> str:
@@ -62,6 +67,10 @@ def run_parallel(
         progress: Show a tqdm progress bar.
         initializer: Top-level function each worker process runs once at start (not inline).
 
+    A worker process that dies (a crash in native code, the out-of-memory killer) breaks the
+    pool; the tasks then in flight are run again one at a time in fresh pools, so only the task
+    that crashes again is reported (as :class:`WorkerCrashedError`), and the rest carry on.
+
     Yields:
         ``(task, result)`` in completion order; ``result`` is the exception instance when ``fn``
         raised (exceptions are returned, never raised).
@@ -79,27 +88,69 @@ def run_parallel(
                 yield task, result
             return
         ctx = mp.get_context(_start_method())
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(todo)), mp_context=ctx, initializer=initializer
-        ) as pool:
-            pending: dict = {}
-            it = iter(todo)
-            for task in it:
-                pending[pool.submit(fn, task)] = task
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    task = pending.pop(fut)
-                    try:
-                        result = fut.result()
-                    except Exception as e:  # noqa: BLE001
-                        result = e
-                    bar.update()
-                    yield task, result
-                    nxt = next(it, _DONE)
-                    if nxt is not _DONE:
-                        pending[pool.submit(fn, nxt)] = nxt
+        it, workers = iter(todo), min(workers, len(todo))
+        while True:
+            suspects = yield from _pool_pass(fn, it, workers, ctx, initializer, bar)
+            if not suspects:
+                return
+            for task in suspects:  # one at a time, so that a second crash names its task
+                result = _run_alone(fn, task, ctx, initializer)
+                bar.update()
+                yield task, result
     finally:
         bar.close()
+
+
+def _pool_pass(fn, it, workers, ctx, initializer, bar):
+    """Runs tasks from ``it`` in one pool; yields ``(task, result)``.
+
+    Returns (as the generator's value) the tasks that were in flight when a worker process died
+    and broke the pool, or ``[]`` when every task ran.
+    """
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer) as pool:
+        pending: dict = {}
+
+        def fill() -> list:
+            while len(pending) < 2 * workers:
+                task = next(it, _DONE)
+                if task is _DONE:
+                    return []
+                try:
+                    pending[pool.submit(fn, task)] = task
+                except BrokenProcessPool:
+                    return [task]
+            return []
+
+        unsent = fill()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = []
+            for fut in done:
+                task = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                except Exception as e:  # noqa: BLE001 - reported to the caller, by design.
+                    result = e
+                bar.update()
+                yield task, result
+            if broken or unsent:
+                return broken + list(pending.values()) + unsent
+            unsent = fill()
+        return unsent
+
+
+def _run_alone(fn, task, ctx, initializer) -> object:
+    """``fn(task)`` in a fresh one-process pool: its result, its exception, or the crash."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=initializer) as pool:
+        try:
+            return pool.submit(fn, task).result()
+        except BrokenProcessPool:
+            return WorkerCrashedError(
+                "the worker process died running this task (a crash in native code, or killed "
+                "for memory); the other tasks carried on"
+            )
+        except Exception as e:  # noqa: BLE001 - reported to the caller, by design.
+            return e

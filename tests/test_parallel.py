@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import types
@@ -44,3 +45,20 @@ def test_forked_pool_in_a_plain_script():
     method, results = out.stdout.split("\n")[:2]
     assert method == ("fork" if sys.platform.startswith("linux") else "spawn")
     assert results == "1.0 4.0 ValueError"
+
+
+def _die_on_negative(x: float) -> float:
+    """A task that kills its worker process outright, as a decoder crash would."""
+    if x < 0:
+        os._exit(139)
+    return 2 * x
+
+
+def test_a_crashed_worker_is_reported_and_the_batch_carries_on():
+    tasks = [1.0, 2.0, -1.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    pairs = list(run_parallel(_die_on_negative, tasks, workers=2, progress=False))
+    assert sorted(task for task, _ in pairs) == sorted(tasks)  # every task answered, once
+    out = dict(pairs)
+    assert {x: out[x] for x in tasks if x > 0} == {x: 2 * x for x in tasks if x > 0}
+    assert isinstance(out[-1.0], parallel.WorkerCrashedError)
+    assert "died" in str(out[-1.0])
