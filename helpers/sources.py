@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 
 __all__ = [
     "SourceFormatError",
@@ -164,9 +166,12 @@ def ucf101_items(
 
 def _number(value: str, file: Path, n: int, line: str, name: str) -> float:
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise SourceFormatError(file, n, f"{name} is not a number", line) from None
+    if not math.isfinite(number):
+        raise SourceFormatError(file, n, f"{name} is not a finite number", line)
+    return number
 
 
 def kinetics_items(
@@ -174,6 +179,7 @@ def kinetics_items(
     video_root: str | Path,
     path_format: str = DEFAULT_KINETICS_FORMAT,
     split: str | None = None,
+    trim: bool | None = None,
 ) -> list[VideoItem]:
     """Lists the segments of a Kinetics-style CSV.
 
@@ -187,28 +193,32 @@ def kinetics_items(
             ``time_start``, ``time_end`` (integers when whole seconds), ``label`` and ``split``.
             Use ``"{youtube_id}.mp4"`` for full, untrimmed downloads.
         split: Keep only rows whose split column equals this (None keeps all).
+        trim: Cut each segment out of its file. None (the default) decides from
+            ``path_format``: a format that names ``time_start`` or ``time_end`` points at files
+            already cut to the segment (the default format), so they are read whole; one that
+            does not (``"{youtube_id}.mp4"``) points at full videos, so the segment is cut out.
 
     Returns:
-        Items with ``start``/``end`` set from the CSV; ``id`` is
-        ``"<youtube_id>_<start:06d>_<end:06d>"``.
+        Items with ``start``/``end`` set from the CSV when trimming (None when the files are
+        the segments); ``id`` is ``"<youtube_id>_<start:06d>_<end:06d>"`` either way.
 
     Raises:
         SourceFormatError: Missing header columns, a wrong column count, bad or reversed times.
     """
     csv_path, root = Path(csv_path), Path(video_root).resolve()
-    text = csv_path.read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    raw_lines = text.splitlines()
+    rows = _csv_rows(csv_path)
     if not rows:
         raise SourceFormatError(csv_path, 1, "empty CSV, expected a header", "")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
     missing = {"youtube_id", "time_start", "time_end"} - set(header)
     if missing:
-        raise SourceFormatError(csv_path, 1, f"header lacks {sorted(missing)}", raw_lines[0])
+        raise SourceFormatError(csv_path, 1, f"header lacks {sorted(missing)}", rows[0][2])
     col = {name: i for i, name in enumerate(header)}
+    if trim is None:  # a file per segment holds just the segment: nothing to cut from it
+        named = {f.split(".")[0] for _, f, _, _ in Formatter().parse(path_format) if f}
+        trim = not named & {"time_start", "time_end"}
     items = []
-    for n, row in enumerate(rows[1:], 2):
-        line = raw_lines[n - 1] if n - 1 < len(raw_lines) else ",".join(row)
+    for n, row, line in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -234,8 +244,21 @@ def kinetics_items(
             raise SourceFormatError(csv_path, n, f"path_format {path_format!r}: {e}", line) from e
         vid = f"{get['youtube_id']}_{int(start):06d}_{int(end):06d}"
         label = get.get("label") or None
-        items.append(VideoItem(vid, str(root / rel), label, start, end, get.get("split") or None))
+        cut = (start, end) if trim else (None, None)
+        items.append(VideoItem(vid, str(root / rel), label, *cut, get.get("split") or None))
     return items
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[str], str]]:
+    """``(first line number, cells, raw text)`` per CSV row; a quoted cell may span lines."""
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out, last = [], 0
+    for row in reader:
+        out.append((last + 1, row, "\n".join(lines[last : reader.line_num])))
+        last = reader.line_num
+    return out
 
 
 def folder_items(

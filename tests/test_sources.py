@@ -130,6 +130,10 @@ def test_kinetics_five_columns_and_path_format(tmp_path):
         kinetics_items(csv, tmp_path)
     (item,) = kinetics_items(_write(tmp_path / "i.csv", rows[:2]), tmp_path)
     assert Path(item.path).name == "abc_000038_000048.mp4"
+    # That file is already the segment: read it whole (trimming 38-48 s would find nothing).
+    assert (item.start, item.end) == (None, None) and item.id == "abc_000038_000048"
+    (cut,) = kinetics_items(_write(tmp_path / "i.csv", rows[:2]), tmp_path, trim=True)
+    assert (cut.start, cut.end) == (38.0, 48.0)
 
 
 def test_kinetics_four_and_extra_columns(tmp_path):
@@ -150,6 +154,8 @@ def test_kinetics_four_and_extra_columns(tmp_path):
         ("x,q,1,2", "expected 5 columns, got 4"),
         ("x,q,one,2,val", "time_start is not a number"),
         ("x,q,5,2,val", "need 0 <= time_start < time_end"),
+        ("x,q,nan,2,val", "time_start is not a finite number"),
+        ("x,q,1,inf,val", "time_end is not a finite number"),
         ("x,,1,2,val", "empty youtube_id"),
     ],
 )
@@ -159,6 +165,14 @@ def test_kinetics_malformed_row_names_file_and_line(tmp_path, row, what):
     )
     with pytest.raises(SourceFormatError, match=rf"k.csv:3: {what}"):
         kinetics_items(csv, tmp_path)
+
+
+def test_kinetics_line_numbers_count_quoted_line_breaks(tmp_path):
+    rows = ["label,youtube_id,time_start,time_end,split", '"two\nlines",a,1,2,val', "x,b,5,2,val"]
+    csv = _write(tmp_path / "k.csv", rows, eol="\n")
+    with pytest.raises(SourceFormatError, match=r"k.csv:4: need 0 <= time_start < time_end") as e:
+        kinetics_items(csv, tmp_path)
+    assert e.value.line == "x,b,5,2,val"
 
 
 def test_kinetics_header_required(tmp_path):
@@ -175,7 +189,11 @@ def test_official_kinetics_csvs():
     k400 = kinetics_items(media / "kinetics_annotations" / "kinetics-400_val.csv", "/v")
     assert (len(k600), len(k400)) == (30000, 19906)
     assert len(build_label_map(k600)) == 600 and len(build_label_map(k400)) == 400
-    assert k600[0].id == "yq_M1PMw2hY_000038_000048" and k600[0].end - k600[0].start == 10
+    assert k600[0].id == "yq_M1PMw2hY_000038_000048"
+    assert (k600[0].start, k600[0].end) == (None, None)  # the default files are the segments
+    full = kinetics_items(media / "kinetics_annotations" / "kinetics-600_val.csv", "/v",
+                          "{youtube_id}.mp4")  # fmt: skip
+    assert full[0].id == k600[0].id and full[0].end - full[0].start == 10
 
 
 def test_folder_items_and_label_maps(tmp_path):
