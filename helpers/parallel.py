@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import multiprocessing as mp
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -101,13 +105,36 @@ def run_parallel(
         bar.close()
 
 
+def _worker_init(parent: int, initializer: Callable[[], None] | None) -> None:
+    """In each worker: die with the parent process (Linux), then the caller's initializer.
+
+    A parent killed outright (``kill -9``, the OOM killer) would otherwise leave its workers
+    running: they would finish the queued tasks and write into a folder a rerun is using.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+    if initializer is not None:
+        initializer()
+
+
+def _pool(workers: int, ctx, initializer) -> ProcessPoolExecutor:
+    init = functools.partial(_worker_init, os.getpid(), initializer)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init)
+
+
 def _pool_pass(fn, it, workers, ctx, initializer, bar):
     """Runs tasks from ``it`` in one pool; yields ``(task, result)``.
 
     Returns (as the generator's value) the tasks that were in flight when a worker process died
     and broke the pool, or ``[]`` when every task ran.
     """
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer) as pool:
+    with _pool(workers, ctx, initializer) as pool:
         pending: dict = {}
 
         def fill() -> list:
@@ -144,7 +171,7 @@ def _pool_pass(fn, it, workers, ctx, initializer, bar):
 
 def _run_alone(fn, task, ctx, initializer) -> object:
     """``fn(task)`` in a fresh one-process pool: its result, its exception, or the crash."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=initializer) as pool:
+    with _pool(1, ctx, initializer) as pool:
         try:
             return pool.submit(fn, task).result()
         except BrokenProcessPool:

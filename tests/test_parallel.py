@@ -62,3 +62,23 @@ def test_a_crashed_worker_is_reported_and_the_batch_carries_on():
     assert {x: out[x] for x in tasks if x > 0} == {x: 2 * x for x in tasks if x > 0}
     assert isinstance(out[-1.0], parallel.WorkerCrashedError)
     assert "died" in str(out[-1.0])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_parent():
+    code = (
+        "import os, signal, time\n"
+        "from helpers import parallel\n"
+        "def work(x):\n"
+        "    time.sleep(x)\n"
+        "    return x\n"
+        "for _ in parallel.run_parallel(work, [0, 60, 60, 60], workers=2, progress=False):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)  # as kill -9 would, mid-batch\n"
+    )
+    # The workers share the parent's stdout: it closes only when every one of them has exited.
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        proc.communicate(timeout=30)  # without the fix they sleep on for a minute
+    finally:
+        proc.kill()
+    assert proc.returncode == -9
