@@ -12,7 +12,8 @@ The package reads like the pipeline it teaches (each stage imports only the stag
       viz           labelled frame grids for the notebooks
     parallel        the process-pool runner (tqdm, per-task errors) shared by batch stages
       locks         one process at a time for the generate-once helpers (a lock file)
-    extract         parallel, resumable batch extraction with a failure report (CLI)
+    extract         parallel, resumable batch extraction with a failure report;
+                    extract_cli (its CLI)
     records         SequenceExample format: record_keys (MediaPipe names), record_reader, truncation
       record_index  each shard's random-access index (record_wire: frame positions in a record)
     writer          sharded, deterministic, resumable TFRecord writer: shard_writer,

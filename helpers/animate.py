@@ -248,7 +248,8 @@ def save_video(movie: np.ndarray, path: str | os.PathLike, *, fps: float = 8.0) 
 
     Args:
         movie: ``[T, H, W, 3]`` uint8 frames.
-        path: Output file; the extension picks the format.
+        path: Output file; the extension picks the format. Written to a temporary name in
+            the same folder, then renamed.
         fps: Frame rate.
 
     Returns:
@@ -260,5 +261,12 @@ def save_video(movie: np.ndarray, path: str | os.PathLike, *, fps: float = 8.0) 
 
     setup_mediapy()
     path = os.fspath(path)
-    mediapy.write_video(path, movie, fps=fps, codec=_codec_for(path))
+    head, name = os.path.split(path)
+    tmp = os.path.join(head, f".partial.{name}")  # same extension: ffmpeg picks the format by it
+    try:
+        mediapy.write_video(tmp, movie, fps=fps, codec=_codec_for(path))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return path

@@ -79,7 +79,11 @@ def _holder(model: tf_keras.Model) -> tf.Module:
 
 
 def export_base(
-    model: tf_keras.Model, export_dir: str | os.PathLike, *, input_shape: Shape = _DYNAMIC
+    model: tf_keras.Model,
+    export_dir: str | os.PathLike,
+    *,
+    input_shape: Shape = _DYNAMIC,
+    labels: Sequence[str] | None = None,
 ) -> Path:
     """Writes a base (whole clip) SavedModel: ``serving_default(image) -> classifier_head``.
 
@@ -88,7 +92,10 @@ def export_base(
     Args:
         model: A base model (``use_external_states=False``).
         export_dir: Output folder (replaced if it exists).
-        input_shape: ``[B, T, H, W, 3]``; None entries stay dynamic.
+        input_shape: ``[B, T, H, W, 3]``; None entries stay dynamic. A static ``H`` is what
+            ``helpers.movinet.load_movinet`` reports as the loaded model's resolution.
+        labels: Class names, written to ``labels.txt`` in the folder, where
+            ``load_movinet`` finds them.
 
     Returns:
         The export folder.
@@ -106,7 +113,8 @@ def export_base(
         return {"classifier_head": keras_model.fn({"image": image}, training=False)}
 
     module.__call__ = call
-    return _save(module, export_dir, {"serving_default": serve.get_concrete_function()})
+    signatures = {"serving_default": serve.get_concrete_function()}
+    return _save(module, export_dir, signatures, _checked(labels, model.output_shape[-1]))
 
 
 def _state_specs(model: tf_keras.Model, input_shape: Shape) -> dict[str, tf.TensorSpec]:
@@ -138,7 +146,11 @@ def _stream_functions(model: tf_keras.Model, input_shape: Shape):
 
 
 def export_stream(
-    model: tf_keras.Model, export_dir: str | os.PathLike, *, input_shape: Shape = _DYNAMIC
+    model: tf_keras.Model,
+    export_dir: str | os.PathLike,
+    *,
+    input_shape: Shape = _DYNAMIC,
+    labels: Sequence[str] | None = None,
 ) -> Path:
     """Writes a streaming SavedModel with the TF Hub stream interface.
 
@@ -150,6 +162,7 @@ def export_stream(
         model: A stream model (``use_external_states=True``), e.g. from :func:`stream_from_base`.
         export_dir: Output folder (replaced if it exists).
         input_shape: ``[B, T, H, W, 3]``; None entries stay dynamic.
+        labels: Class names, written to ``labels.txt`` (see :func:`export_base`).
 
     Returns:
         The export folder.
@@ -168,16 +181,26 @@ def export_stream(
         "call": predict.get_concrete_function(),
         "init_states": init_states.get_concrete_function(),
     }
-    return _save(module, export_dir, signatures)
+    return _save(module, export_dir, signatures, _checked(labels, model.output_shape[0][-1]))
 
 
-def _save(module: tf.Module, export_dir: str | os.PathLike, signatures: dict) -> Path:
-    """Saves atomically: into a temporary sibling folder, then renamed into place."""
+def _checked(labels: Sequence[str] | None, num_classes: int) -> list[str] | None:
+    if labels is not None and len(labels) != num_classes:
+        raise ValueError(f"{len(labels)} labels for a model with {num_classes} classes")
+    return None if labels is None else [str(name) for name in labels]
+
+
+def _save(
+    module: tf.Module, export_dir: str | os.PathLike, signatures: dict, labels: list[str] | None
+) -> Path:
+    """Saves atomically: into a temporary sibling folder (with ``labels.txt``), then renamed."""
     out = Path(export_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         tf.saved_model.save(module, str(tmp), signatures=signatures)
+        if labels is not None:
+            (tmp / "labels.txt").write_text("".join(f"{name}\n" for name in labels))
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)

@@ -15,7 +15,6 @@ the report with the reason. The same is available on the command line::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -24,9 +23,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from helpers import sources
+from helpers.frame_resize import check_size
 from helpers.frames import (
-    RESIZE_MODES,
     FrameReader,
     VideoDecodeError,
     save_jpeg_folder,
@@ -87,7 +85,7 @@ def extract_one(task: tuple[VideoItem, str, dict]) -> dict:
     # to the JPEG encoder (no colour swaps); ``--workers N`` is what uses N cores.
     # Frames are encoded as they are decoded, so memory stays flat for long videos.
     reader = FrameReader(item.path, start=item.start, end=item.end, rgb=False, threads=1, **opts)
-    save_jpeg_folder(reader, target, quality=quality, bgr=True)
+    save_jpeg_folder(reader, target, quality=quality, bgr=True, extra=_settings(item, task[2]))
     return {
         "id": item.id,
         "path": item.path,
@@ -96,6 +94,35 @@ def extract_one(task: tuple[VideoItem, str, dict]) -> dict:
         "header_frame_count": reader.header_frame_count,
         "trimmed": item.start is not None or item.end is not None,
     }
+
+
+def _settings(item: VideoItem, opts: dict) -> dict:
+    """What a folder records about how it was made (``index.json``'s ``extraction``)."""
+    made = {"start": item.start, "end": item.end, "options": opts}
+    return {"extraction": json.loads(json.dumps(made))}  # tuples read back as lists
+
+
+def _finished(target: Path, item: VideoItem, opts: dict) -> dict | str | None:
+    """A finished folder's index, a reason it holds another video, or None: (re)extract it.
+
+    A folder made with other options (or by an older version) counts as not done.
+    """
+    try:
+        index = json.loads((target / "index.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if index.get("source") != item.path:
+        return (f"{target} already holds the frames of {index.get('source')}: two videos with "
+                "one id (rename one), or the videos moved (pass overwrite=True)")  # fmt: skip
+    return index if index.get("extraction") == _settings(item, opts)["extraction"] else None
+
+
+def _partial(done: dict, trimmed: bool, max_frames: int | None) -> str | None:
+    """Why a whole-video extraction holds fewer frames than the header claims, if it does."""
+    count = done["header_frame_count"]
+    if not trimmed and max_frames is None and done["num_decoded"] < count:
+        return f"decoded {done['num_decoded']} of the {count} frames the header claims"
+    return None
 
 
 def _file_size(path: str) -> int:
@@ -137,14 +164,15 @@ def extract_many(
         quality: JPEG quality.
         workers: Processes, one core each (1 = run here, on one core).
         report_path: Where to write the JSON report (default ``<out_dir>/extract_report.json``).
-        overwrite: Re-extract videos whose folder already exists.
+        overwrite: Re-extract videos whose folder already exists. Without it, a folder
+            finished with the same options is skipped, one made with other options is redone,
+            and one that holds another video's frames is reported as a failure.
         progress: Show a tqdm bar.
 
     Returns:
         The :class:`ExtractReport` (also written to ``report_path``).
     """
-    if resize_mode not in RESIZE_MODES:
-        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}")
+    check_size(size, resize_mode)  # a bad size fails here, not once per video
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale_tmp(out)
@@ -156,13 +184,21 @@ def extract_many(
         "quality": quality,
     }
     report = ExtractReport(str(out), options=dict(opts))
-    tasks = []
+    tasks, owners = [], {}
     for item in items:
         target = output_dir(item, out)
-        if (target / "index.json").exists() and not overwrite:
-            report.skipped += 1
-        else:
+        done = None if overwrite else _finished(target, item, opts)
+        if owners.setdefault(target, item.path) != item.path:
+            done = f"{target} is also the folder of {owners[target]}: two videos, one id"
+        if isinstance(done, str):
+            report.failed.append({"path": item.path, "id": item.id, "reason": done})
+        elif done is None:
             tasks.append((item, str(target), opts))
+        else:  # finished in an earlier run with these options: keep what it found
+            report.skipped += 1
+            trimmed = item.start is not None or item.end is not None
+            if reason := _partial(done, trimmed, max_frames):
+                report.partial.append({"path": item.path, "id": item.id, "reason": reason})
     if workers > 1:  # longest first, so one long video does not finish alone at the end
         tasks.sort(key=lambda t: _file_size(t[0].path), reverse=True)
     for (item, _, _), result in run_parallel(
@@ -178,9 +214,7 @@ def extract_many(
             report.failed.append({"path": item.path, "id": item.id, "reason": reason})
             continue
         report.written += 1
-        count = result["header_frame_count"]
-        if not result["trimmed"] and max_frames is None and result["num_decoded"] < count:
-            reason = f"decoded {result['num_decoded']} of the {count} frames the header claims"
+        if reason := _partial(result, result["trimmed"], max_frames):
             report.partial.append({"path": item.path, "id": item.id, "reason": reason})
     report.failed.sort(key=lambda r: r["path"])
     report.partial.sort(key=lambda r: r["path"])
@@ -191,138 +225,11 @@ def extract_many(
     return report
 
 
-def _size(text: str) -> int | tuple[int, int]:
-    if "x" in text.lower():
-        h, w = text.lower().split("x")
-        return int(h), int(w)
-    return int(text)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m helpers.extract",
-        description="Extract video frames to JPEG folders (<out>/<label>/<id>/frame_00000.jpg + "
-        "index.json), in parallel and resumably, with a JSON failure report. Pick one input.",
-    )
-    src = p.add_argument_group("input (choose one)")
-    src.add_argument(
-        "--sample",
-        action="store_true",
-        help="the embedded sample dataset (generated on first use), UCF101 layout",
-    )
-    src.add_argument(
-        "--ucf101",
-        metavar="VIDEO_ROOT",
-        help="UCF101 video folder (<Class>/v_*.avi or flat); needs --splits",
-    )
-    src.add_argument(
-        "--splits",
-        metavar="DIR",
-        help="UCF101 split folder with classInd.txt, trainlistNN.txt, testlistNN.txt",
-    )
-    src.add_argument("--fold", type=int, default=1, help="UCF101 split fold 1-3 (default 1)")
-    src.add_argument(
-        "--kinetics-csv",
-        metavar="CSV",
-        help="Kinetics CSV (label,youtube_id,time_start,time_end[,split,...])",
-    )
-    src.add_argument("--video-root", metavar="DIR", help="folder the Kinetics --path-format is in")
-    src.add_argument(
-        "--path-format",
-        default=sources.DEFAULT_KINETICS_FORMAT,
-        help="Kinetics file name pattern (default %(default)s; use "
-        "'{youtube_id}.mp4' for untrimmed downloads, which are then trimmed)",
-    )
-    src.add_argument("--folder", metavar="DIR", help="a plain folder of <label>/<video> files")
-    src.add_argument(
-        "--split",
-        default=None,
-        help="UCF101: train, test or all (default all); Kinetics/folder: keep only "
-        "this split value / sub-folder",
-    )
-    p.add_argument("--out", required=True, help="output folder (created)")
-    p.add_argument("--fps", type=float, default=None, help="target frame rate (default: keep all)")
-    p.add_argument(
-        "--size",
-        type=_size,
-        default=None,
-        help="N (short side, or square with center_crop) or HxW for exact",
-    )
-    p.add_argument(
-        "--resize-mode",
-        choices=RESIZE_MODES,
-        default="short_side",
-        help="how --size is applied (default %(default)s)",
-    )
-    p.add_argument("--max-frames", type=int, default=None, help="cap on frames per video")
-    p.add_argument("--quality", type=int, default=90, help="JPEG quality 1-100 (default 90)")
-    p.add_argument("--workers", type=int, default=1, help="processes, one core each (default 1)")
-    p.add_argument("--report", default=None, help=f"report path (default <out>/{REPORT_NAME})")
-    p.add_argument("--limit", type=int, default=None, help="only the first N videos")
-    p.add_argument("--overwrite", action="store_true", help="redo videos already extracted")
-    p.add_argument(
-        "--fail-on-error",
-        action="store_true",
-        help="exit with status 1 if any video failed (default: 0, see the report)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    return p  # fmt: skip
-
-
-def _items(args: argparse.Namespace, p: argparse.ArgumentParser) -> list[VideoItem]:
-    chosen = [bool(args.sample), bool(args.ucf101), bool(args.kinetics_csv), bool(args.folder)]
-    if sum(chosen) != 1:
-        p.error("choose exactly one input: --sample, --ucf101, --kinetics-csv or --folder")
-    if args.sample or args.ucf101:
-        if args.sample:
-            from helpers.sample_data import ensure_sample_data
-
-            data = ensure_sample_data()
-            root, splits = data.ucf_root, data.ucf_splits
-        elif not args.splits:
-            p.error("--ucf101 needs --splits")
-        else:
-            root, splits = args.ucf101, args.splits
-        names = ["train", "test"] if args.split in (None, "all") else [args.split]
-        return [it for s in names for it in sources.ucf101_items(root, splits, s, args.fold)]
-    if args.kinetics_csv:
-        if not args.video_root:
-            p.error("--kinetics-csv needs --video-root")
-        return sources.kinetics_items(
-            args.kinetics_csv, args.video_root, args.path_format, args.split
-        )
-    return sources.folder_items(args.folder, args.split)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status.
+    """The command line (``python -m helpers.extract --help``); see :mod:`helpers.extract_cli`."""
+    from helpers.extract_cli import main as cli_main
 
-    Args:
-        argv: Arguments (default ``sys.argv[1:]``).
-
-    Returns:
-        0, or 1 with ``--fail-on-error`` when a video failed.
-    """
-    p = _parser()
-    args = p.parse_args(argv)
-    items = _items(args, p)[: args.limit]
-    report = extract_many(
-        items,
-        args.out,
-        fps=args.fps,
-        size=args.size,
-        resize_mode=args.resize_mode,
-        max_frames=args.max_frames,
-        quality=args.quality,
-        workers=args.workers,
-        report_path=args.report,
-        overwrite=args.overwrite,
-        progress=not args.no_progress,
-    )
-    print(f"{len(items)} videos -> {args.out}: {report.summary()}")
-    for row in report.failed:
-        print(f"  FAILED {row['path']}: {row['reason']}")
-    return 1 if args.fail_on_error and report.failed else 0
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

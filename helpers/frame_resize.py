@@ -11,10 +11,23 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["RESIZE_MODES", "Size", "resize_frames"]
+__all__ = ["RESIZE_MODES", "Size", "check_size", "resize_frames"]
 
 RESIZE_MODES = ("short_side", "exact", "center_crop")
 Size = int | tuple[int, int] | None
+
+
+def check_size(size: Size, mode: str) -> None:
+    """Raises ValueError unless ``size`` suits ``mode`` (see :func:`resize_frames`)."""
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {mode!r}")
+    if size is None:
+        return
+    sides = (size,) if isinstance(size, int) else tuple(size)
+    if not 1 <= len(sides) <= 2 or not all(isinstance(s, int) and s > 0 for s in sides):
+        raise ValueError(f"size must be a positive int or (height, width), got {size!r}")
+    if len(sides) == 2 and mode != "exact":
+        raise ValueError(f"resize_mode={mode!r} needs an int size, got {size!r}")
 
 
 def _target_hw(h: int, w: int, size: Size, mode: str) -> tuple[int, int]:

@@ -72,6 +72,7 @@ def save_jpeg_folder(
     quality: int = 90,
     *,
     bgr: bool = False,
+    extra: dict | None = None,
 ) -> Path:
     """Writes ``frame_00000.jpg, ...`` plus ``index.json`` (timestamps, fps, counts).
 
@@ -85,6 +86,7 @@ def save_jpeg_folder(
         out_dir: The folder to create.
         quality: JPEG quality.
         bgr: The frames are BGR (``rgb=False`` when decoding); the files are the same.
+        extra: More JSON-ready entries for ``index.json`` (e.g. how the frames were made).
 
     Returns:
         ``out_dir`` as a Path.
@@ -123,6 +125,7 @@ def save_jpeg_folder(
             "quality": quality,
             "frames": names,
             "timestamps": stamps,
+            **(extra or {}),
         }
         (tmp / "index.json").write_text(json.dumps(index, indent=1))
         if out.exists():

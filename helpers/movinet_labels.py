@@ -84,7 +84,7 @@ def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[
                 f"Could not download the Kinetics-600 labels ({type(err).__name__}); "
                 "using an offline list."
             )
-    if cache.exists():
+    if num_classes == 600 and cache.exists():
         return check_labels(_read_lines(cache), num_classes)
     media = config.shared_media()
     shared = media / "labels" / "kinetics600_label_map.txt" if media else None
@@ -97,7 +97,8 @@ def labels_for(model: MovinetModel) -> list[str]:
     """Returns the class names for a loaded model.
 
     A local SavedModel's own ``labels.txt`` wins; a 600-class model gets the Kinetics-600 list
-    (see :func:`load_labels`); any other class count gets generic names.
+    (see :func:`load_labels`); any other class count gets generic names (``"class_000"``, or
+    ``"class_000 (untrained)"`` for the untrained stand-in).
 
     Args:
         model: A :class:`MovinetModel`.
@@ -107,4 +108,6 @@ def labels_for(model: MovinetModel) -> list[str]:
     """
     if model.labels is not None:
         return check_labels(model.labels, model.num_classes)
+    if model.num_classes != 600 and not model.untrained:  # trained, but shipped no names
+        return [f"class_{i:03d}" for i in range(model.num_classes)]
     return load_labels(model.num_classes)

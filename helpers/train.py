@@ -231,7 +231,10 @@ class Trainer:
         """Writes a checkpoint (numbered by the global step) and the history; returns its path."""
         path = self.manager.save(checkpoint_number=int(self.step.numpy()))
         payload = {"epochs": self.history, "step_losses": self.step_losses}
-        self._history_file().write_text(json.dumps(payload, indent=1))
+        history = self._history_file()  # written whole, then renamed: a kill cannot cut it
+        tmp = history.with_name(f".{history.name}.partial")
+        tmp.write_text(json.dumps(payload, indent=1))
+        os.replace(tmp, history)
         return path
 
     def fit(

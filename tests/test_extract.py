@@ -88,6 +88,50 @@ def test_kinetics_untrimmed_sources_are_trimmed(tmp_path):
     assert got == list(range(25, 75, 5))
 
 
+def test_kinetics_files_cut_to_the_segment_are_read_whole(tmp_path):
+    # The default path format names the times: each file already is its 10 s segment.
+    write_index_video(tmp_path / "v" / "abc_000038_000048.mp4", 50, 25.0, fourcc="mp4v")
+    (tmp_path / "k.csv").write_text("label,youtube_id,time_start,time_end,split\nx,abc,38,48,val\n")
+    items = kinetics_items(tmp_path / "k.csv", tmp_path / "v")
+    report = extract_many(items, tmp_path / "out", progress=False)
+    assert (report.written, report.failed) == (1, [])
+    assert len(list(output_dir(items[0], tmp_path / "out").glob("*.jpg"))) == 50
+
+
+def test_rerun_redoes_folders_made_with_other_options(mixed, tmp_path):
+    items, out = folder_items(mixed), tmp_path / "out"
+    first = extract_many(items, out, fps=5, progress=False)
+    other = extract_many(items, out, fps=10, progress=False)
+    assert (other.written, other.skipped) == (first.written, 0)
+    assert json.loads((out / "a" / "good1" / "index.json").read_text())["fps"] == 10
+
+
+def test_a_resumed_run_keeps_the_partial_notes_of_the_first(tmp_path):
+    media = config.shared_media()
+    if media is None:
+        pytest.skip("shared media not present")
+    cut = media / "odd_fixtures" / "derived" / "truncated_50pct_v_BaseballPitch_g01_c01.avi"
+    items = [VideoItem("cut", str(cut), "x")]
+    first = extract_many(items, tmp_path / "out", progress=False)
+    again = extract_many(items, tmp_path / "out", progress=False)
+    assert len(first.partial) == 1 and "of the" in first.partial[0]["reason"]
+    assert (again.skipped, again.partial) == (1, first.partial)
+
+
+def test_two_videos_with_one_id_never_share_a_folder(tmp_path):
+    write_index_video(tmp_path / "src" / "a" / "clip.avi", 10, 25.0)
+    write_index_video(tmp_path / "src" / "a" / "clip.mp4", 12, 25.0, fourcc="mp4v")
+    report = extract_many(folder_items(tmp_path / "src"), tmp_path / "out", progress=False)
+    assert report.written == 1 and len(report.failed) == 1
+    assert report.failed[0]["path"].endswith("clip.mp4") and "one id" in report.failed[0]["reason"]
+    # Across runs too: the same id from another split's folder does not pass for "done".
+    for split in ("train", "test"):
+        write_index_video(tmp_path / "splits" / split / "a" / "v1.avi", 10, 25.0)
+    extract_many(folder_items(tmp_path / "splits", "train"), tmp_path / "o2", progress=False)
+    test = extract_many(folder_items(tmp_path / "splits", "test"), tmp_path / "o2", progress=False)
+    assert test.skipped == 0 and "already holds the frames of" in test.failed[0]["reason"]
+
+
 def test_kill_midway_then_rerun_equals_uninterrupted(tmp_path):
     src = tmp_path / "src"
     for i in range(16):
@@ -126,7 +170,12 @@ def test_cli_help_and_exit_codes(mixed, tmp_path, capsys):
              "--fail-on-error", "--no-progress"]  # fmt: skip
     assert all(f in text for f in flags)
     args = ["--folder", str(mixed), "--out", str(tmp_path / "o"), "--no-progress", "--size", "8x12"]
-    assert main([*args, "--resize-mode", "exact"]) == 0
+    with pytest.raises(SystemExit) as e:  # HxW needs --resize-mode exact: said before any work
+        main(args)
+    assert e.value.code == 2 and "needs an int size" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    args += ["--resize-mode", "exact"]
+    assert main(args) == 0
     assert "FAILED" in capsys.readouterr().out
     assert main([*args, "--fail-on-error", "--report", str(tmp_path / "r.json")]) == 1
     assert json.loads((tmp_path / "r.json").read_text())["skipped"] >= 3

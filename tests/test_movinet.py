@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import config, frames, movinet, movinet_load
+from helpers import config, frames, movinet, movinet_labels, movinet_load
 from helpers.sample_data import write_index_video
 
 NUM_CLASSES = 7
@@ -121,15 +121,24 @@ def test_offline_labels():
         assert labels[0] == "abseiling"
 
 
-def test_labels_for_prefers_the_models_own_labels():
-    def fake(labels, num_classes):
+def test_labels_for_prefers_the_models_own_labels(tmp_path, monkeypatch):
+    def fake(labels, num_classes, untrained=False):
         return movinet.MovinetModel(
             object(), model_id="a0", mode="base", resolution=172, num_classes=num_classes,
-            source="/tmp/export", untrained=False, labels=labels,
+            source="/tmp/export", untrained=untrained, labels=labels,
         )  # fmt: skip
 
     assert movinet.labels_for(fake(["x", "y"], 2)) == ["x", "y"]
-    assert movinet.labels_for(fake(None, 3)) == [f"class_{i:03d} (untrained)" for i in range(3)]
+    assert movinet.labels_for(fake(None, 3)) == [f"class_{i:03d}" for i in range(3)]  # trained
+    untrained = movinet.labels_for(fake(None, 3, untrained=True))
+    assert untrained == [f"class_{i:03d} (untrained)" for i in range(3)]
+    # A cached Kinetics-600 list (after one online run) is for 600-class models only.
+    monkeypatch.setattr(movinet_labels.config, "DATA_DIR", tmp_path)
+    (tmp_path / "labels").mkdir()
+    names = "".join(f"k{i}\n" for i in range(600))
+    (tmp_path / "labels" / "kinetics_600_labels.txt").write_text(names)
+    assert movinet.load_labels(600, offline=True)[:2] == ["k0", "k1"]
+    assert movinet.load_labels(6, offline=True)[0] == "class_000 (untrained)"
     assert "local SavedModel" in fake(None, 3).description
     with pytest.raises(ValueError, match="1 names but the model has 2"):
         movinet.labels_for(fake(["x"], 2))
