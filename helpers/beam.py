@@ -7,7 +7,7 @@ writes shards with ``WriteToTFRecord`` in the local writer's layout,
 written as ``<out>/failures.jsonl`` (one ``{"id", "path", "split", "reason"}`` per line); the good
 clips are still written. After the pipeline finishes, each plain shard is read once to write
 its random-access index (``helpers.record_index``), and ``<out>/manifest.json`` (counts per
-split, label map, record config, failures) is written::
+split, label map, record config, failures, clips the policy dropped) is written::
 
     from helpers import beam, records, sources
     items = sources.folder_items("videos/", split="train")
@@ -35,6 +35,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from helpers.beam_dofns import (
+    DROPPED_TAG,
     FAILED_TAG,
     CountFramesDoFn,
     VideoToExamplesDoFn,
@@ -43,6 +44,7 @@ from helpers.beam_dofns import (
 )
 from helpers.beam_options import (
     FAILURES_FILE,
+    check_items,
     default_pipeline_args,
     importable_helpers,
     notebook_safe,
@@ -141,13 +143,13 @@ def build_pipeline(
             | "CountedItems" >> beam.Map(lambda kv: kv[1][0])
             | "Convert"
             >> beam.ParDo(convert, targets=beam.pvalue.AsDict(targets)).with_outputs(
-                FAILED_TAG, main="examples"
+                FAILED_TAG, DROPPED_TAG, main="examples"
             )
         )
         failed = (counted[FAILED_TAG], results[FAILED_TAG]) | "AllFailures" >> beam.Flatten()
     else:
         results = videos | "Convert" >> beam.ParDo(convert).with_outputs(
-            FAILED_TAG, main="examples"
+            FAILED_TAG, DROPPED_TAG, main="examples"
         )
         failed = results[FAILED_TAG]
     good = results.examples
@@ -165,11 +167,16 @@ def build_pipeline(
                 compression_type=CompressionTypes.GZIP if gzip else CompressionTypes.UNCOMPRESSED,
             )
         )
-    _ = (
+    counted = (
         good
         | "SplitKeys" >> beam.Keys()
         | "Count" >> beam.combiners.Count.PerElement()
         | "CountJson" >> beam.MapTuple(lambda split, n: json.dumps({"split": split, "count": n}))
+    )
+    dropped = results[DROPPED_TAG] | "DropJson" >> beam.Map(lambda d: json.dumps({"dropped": d}))
+    _ = (
+        (counted, dropped)
+        | "CountsAndDrops" >> beam.Flatten()
         | "WriteCounts"
         >> beam.io.WriteToText(
             FileSystems.join(out_dir, _COUNTS_PREFIX), num_shards=1, shard_name_template=""
@@ -183,21 +190,6 @@ def build_pipeline(
             FileSystems.join(out_dir, FAILURES_FILE), num_shards=1, shard_name_template=""
         )
     )
-
-
-def _check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
-    """Fails before any work on duplicate ids or unknown labels, like the local writer."""
-    from helpers.writer import check_labels
-
-    by_split: dict[str, list[VideoItem]] = {}
-    for item in items:
-        by_split.setdefault(split_of(item), []).append(item)
-    for split, chunk in sorted(by_split.items()):
-        ids = [item.id for item in chunk]
-        if len(set(ids)) != len(ids):
-            dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
-            raise ValueError(f"split {split!r}: duplicate example ids {dup}")
-        check_labels(chunk, label_map, split)
 
 
 def _clear_outputs(out_dir: str, splits: Sequence[str], name: str, compression: str | None) -> None:
@@ -246,7 +238,7 @@ def run_pipeline(
     """
     if not items:
         raise ValueError("no items to convert")
-    _check_items(items, label_map)
+    check_items(items, label_map)
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', got {compression!r}")
     out = os.fspath(out_dir)
@@ -268,8 +260,10 @@ def run_pipeline(
             name=name,
         )
     counts_path = FileSystems.join(out, _COUNTS_PREFIX)
-    counts = {row["split"]: row["count"] for row in map(json.loads, read_lines(counts_path))}
+    rows = [json.loads(line) for line in read_lines(counts_path)]
     FileSystems.delete([counts_path])
+    counts = {row["split"]: row["count"] for row in rows if "count" in row}
+    dropped = sorted((row["dropped"] for row in rows if "dropped" in row), key=lambda d: d["id"])
     from helpers.writer_manifest import FORMAT  # the same record format as the local writer
 
     failures = read_failures(out)
@@ -296,6 +290,10 @@ def run_pipeline(
             "num_clips_in": sum(split_of(item) == split for item in items),
             "num_examples": counts.get(split, 0),
             "num_failed": len(failed),
+            "num_dropped": sum(d["split"] == split for d in dropped),
+            "dropped_by_policy": [
+                {"id": d["id"], "frames": d["frames"]} for d in dropped if d["split"] == split
+            ],
             "num_shards": len(files),
             "shards": [{"file": f"{split}/{file}"} for file in files],
             "failures": failed,

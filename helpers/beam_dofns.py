@@ -33,6 +33,8 @@ __all__ = [
 
 FAILED_TAG = "failed"
 """Tag of the dead-letter output: one ``{"id", "path", "reason", "split"}`` dict per failure."""
+DROPPED_TAG = "dropped"
+"""Tag of the clips the truncation policy turned into no example: ``{"id", "frames", "split"}``."""
 _NO_SPLIT = "all"
 
 
@@ -147,12 +149,13 @@ class VideoToExamplesDoFn(_RecordsDoFn):
             targets: ``group_shortest`` only: ``(split, id)`` → frame count (a side input).
 
         Yields:
-            ``(split, bytes)`` for each example, or a tagged failure dict.
+            ``(split, bytes)`` for each example, a tagged failure dict, or a tagged dropped-clip
+            dict when the policy makes no example of it.
         """
         truncate_to = None if targets is None else targets[(split_of(item), item.id)]
         try:
             with local_copy(item.path) as path:
-                examples = self._records.item_to_examples(
+                examples, stats = self._records.item_to_examples_with_stats(
                     dataclasses.replace(item, path=path),
                     self._label_map,
                     self._cfg,
@@ -166,6 +169,9 @@ class VideoToExamplesDoFn(_RecordsDoFn):
             return
         self._clips.inc()
         self._examples.inc(len(examples))
+        if not examples:  # as the local writer's dropped_by_policy: listed, not lost
+            row = {"id": item.id, "frames": stats["decoded_frames"], "split": split_of(item)}
+            yield beam.pvalue.TaggedOutput(DROPPED_TAG, row)
         for serialized in examples:
             yield split_of(item), serialized
 

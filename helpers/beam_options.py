@@ -1,4 +1,4 @@
-"""Runner flags, process setup and output files for :mod:`helpers.beam` (defaults, pass-through).
+"""Runner flags, process setup, input checks and output files for :mod:`helpers.beam`.
 
 The embedded default is a local multi-process DirectRunner. Any ``--runner`` given by the user
 wins, and every flag is passed to Beam unchanged.
@@ -10,13 +10,18 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from apache_beam.io.filesystems import FileSystems
 
 from helpers import config
 
+if TYPE_CHECKING:
+    from helpers.sources import VideoItem
+
 __all__ = [
     "FAILURES_FILE",
+    "check_items",
     "default_pipeline_args",
     "importable_helpers",
     "notebook_safe",
@@ -123,3 +128,19 @@ def read_failures(out_dir: str) -> list[dict[str, str]]:
     """
     rows = [json.loads(line) for line in read_lines(FileSystems.join(out_dir, FAILURES_FILE))]
     return sorted(rows, key=lambda row: (row["split"], row["id"]))
+
+
+def check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
+    """Fails before any work on duplicate ids or unknown labels, like the local writer."""
+    from helpers.beam_dofns import split_of
+    from helpers.writer import check_labels
+
+    by_split: dict[str, list[VideoItem]] = {}
+    for item in items:
+        by_split.setdefault(split_of(item), []).append(item)
+    for split, chunk in sorted(by_split.items()):
+        ids = [item.id for item in chunk]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
+            raise ValueError(f"split {split!r}: duplicate example ids {dup}")
+        check_labels(chunk, label_map, split)

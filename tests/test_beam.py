@@ -84,15 +84,16 @@ def _read_split(out_dir: Path, split: str, gzip: bool = False) -> dict[str, byte
     return got
 
 
-def _local(items, label_map, cfg, split: str, out_dir: Path) -> dict[str, bytes]:
-    """What the local writer (helpers.writer) writes for one split, keyed by example id."""
+def _local(items, label_map, cfg, split: str, out_dir: Path) -> tuple[dict[str, bytes], dict]:
+    """What the local writer (helpers.writer) writes for one split (by example id), and its
+    manifest entry."""
     chosen = [item for item in items if item.split == split]
-    writer.write_split(chosen, out_dir, split, label_map, cfg, shards=2, workers=1)
+    entry = writer.write_split(chosen, out_dir, split, label_map, cfg, shards=2, workers=1)
     got: dict[str, bytes] = {}
     for path in sorted((out_dir / split).glob("clips-*.tfrecord")):
         for serialized in records.iter_records(path):
             got[_example_id(serialized)] = serialized
-    return got
+    return got, entry
 
 
 @pytest.mark.parametrize(
@@ -101,8 +102,9 @@ def _local(items, label_map, cfg, split: str, out_dir: Path) -> dict[str, bytes]
         records.RecordConfig(size=16, policy="fixed", num_frames=8, short_policy="loop"),
         records.RecordConfig(policy="chunks", chunk_length=4),
         records.RecordConfig(fps=5.0, policy="group_shortest", group_size=2),
+        records.RecordConfig(size=16, policy="fixed", num_frames=8, short_policy="drop"),
     ],
-    ids=["fixed", "chunks", "group_shortest"],
+    ids=["fixed", "chunks", "group_shortest", "fixed_drop"],
 )
 def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> None:
     items = _items(videos)
@@ -112,8 +114,14 @@ def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> Non
     )
     for split in ("train", "test"):
         got = _read_split(tmp_path / "out", split)
-        want = _local(items, label_map, cfg, split, tmp_path / "local")
+        want, local = _local(items, label_map, cfg, split, tmp_path / "local")
         assert want, "the reference wrote nothing: the test would be vacuous"
+        entry = manifest["splits"][split]  # clips the policy dropped: listed, as locally
+        by_id = lambda rows: sorted(rows, key=lambda d: d["id"])  # noqa: E731
+        assert by_id(entry["dropped_by_policy"]) == by_id(local["dropped_by_policy"])
+        assert entry["num_dropped"] == local["num_dropped"] == len(local["dropped_by_policy"])
+        if cfg.policy == "fixed" and cfg.short_policy == "drop":
+            assert entry["num_dropped"] > 0  # 5-7 frame clips, 8-frame windows
         shards = sorted((tmp_path / "out" / split).glob("clips-*.tfrecord"))
         assert shards and all(record_index.current_index(p) for p in shards)  # indexed too
         assert sorted(got) == sorted(want)
@@ -200,7 +208,7 @@ def test_remote_videos_are_copied_and_keep_their_path(
         remote, label_map, cfg, tmp_path / "out", num_shards=1, pipeline_args=IN_PROCESS
     )
     got = _read_split(tmp_path / "out", "train")
-    want = _local(local, label_map, cfg, "train", tmp_path / "local")
+    want, _ = _local(local, label_map, cfg, "train", tmp_path / "local")
     assert sorted(got) == sorted(want)
     for item in local:
         example = tf.train.SequenceExample.FromString(got[item.id])
