@@ -14,9 +14,10 @@ reads the context and the chosen frames only (``helpers.pipeline``, ``read="inde
 else (MediaPipe, DMVR, an older run) run ``python -m helpers.record_index train/*.tfrecord``.
 
 The index file is itself a TFRecord file with one ``tf.train.Example`` per record, in shard order
-(keys in :data:`INDEX_KEYS`). It records the shard's size, so an index left over from another
-version of the shard is ignored. The records stay the only copy of the data: delete an index and
-the pipeline reads whole records again. GZIP shards cannot be read at an offset, so they have none.
+(keys in :data:`INDEX_KEYS`). It records the shard's size and its first record's place and CRC,
+so an index left over from another version of the shard is ignored. The records stay the only
+copy of the data: delete an index and the pipeline reads whole records again. GZIP shards
+cannot be read at an offset, so they have none.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ INDEX_KEYS = {
     "shard_bytes": "shard/bytes",  # the shard's size when it was indexed
     "record_offset": "record/offset",  # where the record's bytes start in the shard
     "record_length": "record/length",
+    "record_crc": "record/crc",  # the record's masked CRC, as in the shard after its bytes
     "context_offset": "context/offset",  # the context field (a SequenceExample on its own)
     "context_length": "context/length",
     "frame_offset": "frames/offset",  # one per frame, in frame order
@@ -86,12 +88,13 @@ def entries_for(
     """
     out, offset = [], 0
     for record in records:
-        out.append(_entry(locate(record, key), offset + _HEADER, len(record), shard_bytes))
+        start, crc = offset + _HEADER, _masked_crc(record)
+        out.append(_entry(locate(record, key), start, len(record), crc, shard_bytes))
         offset += _HEADER + len(record) + _FOOTER
     return out
 
 
-def _entry(layout: Layout, start: int, length: int, shard_bytes: int) -> bytes:
+def _entry(layout: Layout, start: int, length: int, crc: int, shard_bytes: int) -> bytes:
     def ints(values: Sequence[int]) -> tf.train.Feature:
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
 
@@ -100,6 +103,7 @@ def _entry(layout: Layout, start: int, length: int, shard_bytes: int) -> bytes:
         k["shard_bytes"]: ints([shard_bytes]),
         k["record_offset"]: ints([start]),
         k["record_length"]: ints([length]),
+        k["record_crc"]: ints([crc]),
         k["context_offset"]: ints([start + layout.context[0]]),
         k["context_length"]: ints([layout.context[1]]),
         k["frame_offset"]: ints([start + off for off, _ in layout.frames]),
@@ -166,8 +170,11 @@ def index_shard(shard: str | Path, key: str = IMAGE_ENCODED_KEY) -> str:
 def current_index(shard: str | Path, num_records: int | None = None) -> str | None:
     """The path of ``shard``'s index if it exists and matches the shard, else None.
 
-    An index matches when it was made for a shard of the same size (and, when ``num_records``
-    is given, has one entry per record). Only the index's headers and first entry are read.
+    An index matches when it was made for a shard of the same size whose first record sits
+    where the index says, with the same length and CRC (and, when ``num_records`` is given,
+    when it has one entry per record). So a shard rewritten in place (other records, or the same
+    ones in another order) is not read through a stale index; a copied shard keeps its index.
+    Only the index's headers and first entry, and 16 bytes of the shard, are read.
     """
     path = index_path(shard)
     try:
@@ -186,8 +193,22 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
         entry = tf.train.Example.FromString(first)
     except DecodeError:
         return None
-    recorded = entry.features.feature[INDEX_KEYS["shard_bytes"]].int64_list.value
-    return path if list(recorded) == [size] else None
+    feature = entry.features.feature
+    keys = ("shard_bytes", "record_offset", "record_length", "record_crc")
+    recorded = [list(feature[INDEX_KEYS[k]].int64_list.value) for k in keys]
+    if any(len(values) != 1 for values in recorded) or recorded[0] != [size]:
+        return None  # another size, or an index from before CRCs were recorded
+    (start,), (length,), (crc,) = recorded[1:]
+    try:
+        with tf.io.gfile.GFile(str(shard), "rb") as f:
+            f.seek(start - _HEADER)
+            head = f.read(8)
+            f.seek(start + length)
+            tail = f.read(_FOOTER)
+    except tf.errors.OpError:
+        return None
+    same = head == struct.pack("<Q", length) and tail == struct.pack("<I", crc)
+    return path if same else None
 
 
 def ensure_index(shard: str | Path) -> str | None:
