@@ -5,8 +5,9 @@ A shard is written by ``write_shard`` in a worker process: it converts its clips
 ``<name>-SSSSS-of-NNNNN.tfrecord[.gz]`` under a temporary name and renames it when complete, then
 writes its random-access index ``<shard file>.index`` (plain shards; ``helpers.record_index``), then
 the sidecar ``<shard file>.json`` (counts, failures, checksum), also atomically, **last**.
-A shard counts as done only when its sidecar exists and carries the same fingerprint, so a run
-killed at any point and started again produces exactly the files of an uninterrupted run.
+A shard counts as done only when its sidecar exists and carries the same fingerprint (inputs,
+their file sizes, settings), so a run killed at any point and started again produces exactly the
+files of an uninterrupted run, and a video repaired since is converted again.
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def fingerprint(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def source_sizes(items: Sequence[VideoItem]) -> list[int | None]:
+    """Each source file's size, or None where it is missing.
+
+    In a shard's fingerprint, so that a replaced or repaired video, or one that was missing,
+    makes the finished shard stale and a rerun converts it again.
+    """
+    return [os.path.getsize(i.path) if os.path.isfile(i.path) else None for i in items]
+
+
 @dataclasses.dataclass(frozen=True)
 class ShardTask:
     """Everything a worker process needs to write one shard (picklable).
@@ -132,12 +142,13 @@ class ShardTask:
         return self.path.with_name(self.path.name + ".json")
 
     def fingerprint(self) -> str:
-        """Identifies the inputs and settings; a sidecar with another fingerprint is stale."""
+        """Identifies the inputs (and their sizes) and settings; another fingerprint: stale."""
         return fingerprint(
             [
                 self.index,
                 self.num_shards,
                 [dataclasses.asdict(i) for i in self.items],
+                source_sizes(self.items),
                 list(self.truncate_to),
                 dict(self.label_map),
                 self.cfg.to_dict(),

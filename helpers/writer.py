@@ -29,6 +29,7 @@ from helpers.shard_writer import (
     atomic_write_json,
     fingerprint,
     read_sidecar,
+    source_sizes,
     stale_files,
     write_shard,
 )
@@ -80,7 +81,7 @@ def _lengths(
 ) -> dict[str, int]:
     """The group-shortest counting pass (cached in ``lengths.json`` for reruns)."""
     key = fingerprint([[i.id, i.path, i.start, i.end] for i in items]) + fingerprint(
-        [cfg.fps, cfg.max_frames]
+        [cfg.fps, cfg.max_frames, source_sizes(items)]
     )
     cache = split_dir / "lengths.json"
     if cache.exists():

@@ -124,6 +124,28 @@ def test_group_shortest_truncates_each_group(tmp_path, clips):
     assert (tmp_path / "train" / "lengths.json").exists()
 
 
+@pytest.mark.parametrize("policy", ["fixed", "group_shortest"])
+def test_a_rerun_converts_a_video_repaired_since(tmp_path, clips, policy):
+    train, _ = clips
+    src = tmp_path / "src"
+    src.mkdir()
+    items = [sources.VideoItem(i.id, str(src / Path(i.path).name), i.label) for i in train[:4]]
+    for item, original in zip(items[1:], train[1:4], strict=True):
+        Path(item.path).write_bytes(Path(original.path).read_bytes())  # the first is missing
+    cfg = records.RecordConfig(policy=policy, num_frames=4, group_size=2)
+
+    def failed(manifest):
+        return [f["id"] for f in manifest["splits"]["train"]["failures"]]
+
+    first = writer.write_dataset(items, None, tmp_path / "out", cfg, shards=2, label_map=LABELS)
+    assert failed(first) == [items[0].id]
+    Path(items[0].path).write_bytes(Path(train[0].path).read_bytes())  # the video is back
+    again = writer.write_dataset(items, None, tmp_path / "out", cfg, shards=2, label_map=LABELS)
+    assert failed(again) == []
+    writer.write_dataset(items, None, tmp_path / "clean", cfg, shards=2, label_map=LABELS)
+    assert _files(tmp_path / "out" / "train") == _files(tmp_path / "clean" / "train")
+
+
 def test_unknown_test_label_is_an_error_before_writing(tmp_path, clips):
     train, test = clips
     bad = [*test, sources.VideoItem("v_Delta_g01_c01", test[0].path, "Delta")]
