@@ -147,9 +147,12 @@ def probe(path: str | os.PathLike) -> VideoInfo:
 class FrameReader:
     """Decodes a video one frame at a time: ``for frame, t in FrameReader(path, fps=10)``.
 
-    Frame ``i`` of the file is shown at ``i / source_fps`` seconds. With ``fps`` the output
-    samples the times ``start, start + 1/fps, ...`` and keeps, for each, the frame on screen at
-    that moment: 30 -> 10 fps keeps every 3rd frame, 29.97 -> 25 drops about one in six.
+    Frame ``i`` of the file is shown at ``i / source_fps`` seconds (the header's frame rate: a
+    variable-rate stream's own timestamps are not used). With ``fps`` the output samples the
+    times ``start, start + 1/fps, ...`` and keeps, for each, the frame on screen at that moment:
+    30 -> 10 fps keeps every 3rd frame, 29.97 -> 25 drops about one in six. A trimmed read
+    starts with the first frame that begins at or after ``start``, which also serves a sample
+    time that falls before it.
     Memory stays flat however long the video is; :func:`decode` (``FrameReader(...).read()``)
     keeps every frame. ``num_decoded`` counts the frames read from the file so far and
     ``num_frames`` the frames yielded; the other attributes are known on opening.

@@ -47,14 +47,18 @@ def throughput(ds: tf.data.Dataset, num_batches: int, *, warmup: int = 1) -> Thr
         ValueError: The dataset ran out before ``warmup + num_batches`` batches.
     """
     it = iter(ds)
-    for _ in range(warmup):
-        next(it)
+
+    def batch_number(n: int):
+        try:
+            return next(it)
+        except StopIteration:
+            raise ValueError(f"dataset ended after {n} of {warmup + num_batches} batches") from None
+
+    for n in range(warmup):
+        batch_number(n)
     clips, start, cpu_start = 0, time.perf_counter(), time.process_time()
     for i in range(num_batches):
-        try:
-            batch = next(it)
-        except StopIteration:
-            raise ValueError(f"dataset ended after {warmup + i} batches") from None
+        batch = batch_number(warmup + i)
         first = batch["image"] if isinstance(batch, dict) else tf.nest.flatten(batch)[0]
         clips += int(first.shape[0])
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start

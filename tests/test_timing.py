@@ -18,8 +18,10 @@ def test_counts_clips_of_dicts_and_tuples():
 
 def test_raises_when_the_dataset_runs_out():
     ds = tf.data.Dataset.from_tensor_slices({"image": tf.zeros((4, 1))}).batch(2)
-    with pytest.raises(ValueError, match="ended after 2 batches"):
+    with pytest.raises(ValueError, match="ended after 2 of 6 batches"):
         clips_per_second(ds, 5)
+    with pytest.raises(ValueError, match="ended after 2 of 4 batches"):  # during the warm-up
+        clips_per_second(ds, 1, warmup=3)
 
 
 def test_throughput_reports_wall_and_cpu_per_clip():
