@@ -192,9 +192,10 @@ def build_pipeline(
     )
 
 
-def _clear_outputs(out_dir: str, splits: Sequence[str], name: str, compression: str | None) -> None:
-    """Deletes old shards of these splits, so a re-run with fewer shards leaves no strays."""
-    patterns = [shard_pattern(out_dir, s, name=name, compression=compression) for s in splits]
+def _clear_outputs(out_dir: str, splits: Sequence[str], name: str) -> None:
+    """Deletes old shards of these splits (any count, either compression): no strays."""
+    patterns = [shard_pattern(out_dir, s, name=name, compression=c)
+                for s in splits for c in (None, "gzip")]  # fmt: skip
     patterns += [p + ".index" for p in patterns]  # their random-access indexes (record_index)
     patterns += [FileSystems.join(out_dir, name) for name in (FAILURES_FILE, MANIFEST_FILE)]
     stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
@@ -245,7 +246,7 @@ def run_pipeline(
     if not FileSystems.exists(out):
         FileSystems.mkdirs(out)
     splits = sorted({split_of(item) for item in items})
-    _clear_outputs(out, splits, name, compression)
+    _clear_outputs(out, splits, name)
     args = with_defaults(pipeline_args, workers)
     options = PipelineOptions(args)
     with importable_helpers(), notebook_safe(), beam.Pipeline(options=options) as pipeline:

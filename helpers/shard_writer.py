@@ -248,13 +248,24 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     return sidecar
 
 
-def stale_files(split_dir: Path, name: str, keep: Sequence[Path]) -> list[Path]:
-    """Lists shard files, sidecars and temporaries of ``name`` in ``split_dir`` not in ``keep``."""
-    keep_names = {p.name for p in keep} | {
-        p.name + suffix for p in keep for suffix in (".json", record_index.INDEX_SUFFIX)
-    }
+def stale_files(
+    split_dir: Path, name: str, keep: Sequence[Path], listed: Sequence[str] = ()
+) -> list[Path]:
+    """Lists shard files, sidecars and temporaries in ``split_dir`` that are not in ``keep``.
+
+    Args:
+        split_dir: The split's folder.
+        name: The shard prefix now written: its other files are stale.
+        keep: The shards just written.
+        listed: Shard file names the folder's previous manifest listed (another ``name`` or
+            compression, say): those are stale too, with their sidecars. Files this writer
+            never listed are left alone.
+    """
+    suffixes = ("", ".json", record_index.INDEX_SUFFIX)
+    keep_names = {p.name + suffix for p in keep for suffix in suffixes}
+    old = {split_dir / (n + suffix) for n in listed for suffix in suffixes}
     return sorted(
         p
-        for p in split_dir.glob(f"{name}-*-of-*.tfrecord*")
+        for p in {*split_dir.glob(f"{name}-*-of-*.tfrecord*"), *old}
         if p.name not in keep_names and p.is_file()
     )

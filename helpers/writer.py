@@ -184,7 +184,9 @@ def write_split(
             errors.append(f"{task.path.name}: {type(result).__name__}: {result}")
     if errors:
         raise RuntimeError(f"{len(errors)} shard(s) failed (rerun to resume): " + "; ".join(errors))
-    for path in stale_files(split_dir, name, [t.path for t in tasks]):
+    before = (read_manifest(out_dir) or {}).get("splits", {}).get(split, {}).get("shards", [])
+    listed = [Path(shard["file"]).name for shard in before]
+    for path in stale_files(split_dir, name, [t.path for t in tasks], listed):
         path.unlink()
     entry = split_entry(split, tasks, failures, skipped=len(tasks) - len(todo))
     update_manifest(out_dir, split, entry, label_map, cfg, seed=seed, name=name)

@@ -146,6 +146,23 @@ def test_a_rerun_converts_a_video_repaired_since(tmp_path, clips, policy):
     assert _files(tmp_path / "out" / "train") == _files(tmp_path / "clean" / "train")
 
 
+def test_a_new_name_or_compression_replaces_the_old_shard_set(tmp_path, clips):
+    train, _ = clips
+    cfg = records.RecordConfig()
+    writer.write_dataset(train, None, tmp_path, cfg, shards=3, label_map=LABELS)
+    (tmp_path / "train" / "notes.txt").write_text("mine")  # never listed: left alone
+    writer.write_dataset(train, None, tmp_path, cfg, shards=2, label_map=LABELS, name="ucf")
+    assert sorted(p.name for p in (tmp_path / "train").iterdir() if "-of-" in p.name) == sorted(
+        f"ucf-0000{i}-of-00002.tfrecord{s}" for i in range(2) for s in ("", ".json", ".index")
+    )
+    writer.write_dataset(train, None, tmp_path, cfg, shards=2, label_map=LABELS, name="ucf",
+                         compress=True)  # fmt: skip
+    shards = sorted(p.name for p in (tmp_path / "train").glob("*-of-*"))
+    assert shards == sorted(f"ucf-0000{i}-of-00002.tfrecord.gz{s}" for i in range(2)
+                            for s in ("", ".json"))  # fmt: skip
+    assert (tmp_path / "train" / "notes.txt").read_text() == "mine"
+
+
 def test_unknown_test_label_is_an_error_before_writing(tmp_path, clips):
     train, test = clips
     bad = [*test, sources.VideoItem("v_Delta_g01_c01", test[0].path, "Delta")]
