@@ -18,6 +18,7 @@ import concurrent.futures
 import os
 import socket
 import time
+import urllib.request
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -171,11 +172,16 @@ def _standin(model_id: str, mode: str, num_classes: int) -> tf_keras.Model:
 
 
 def _reachable(url: str, timeout: float = 3.0) -> str | None:
-    """Returns None when the URL's host accepts a connection quickly, else the reason."""
-    host = urlparse(url).hostname or ""
+    """None when the URL's host (or its proxy) accepts a connection quickly, else the reason."""
+    parts = urlparse(url)
+    host, port = parts.hostname or "", 443
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):  # hub.load's urllib goes through it
+        via = urlparse(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = via.hostname or "", via.port or 8080
 
     def connect() -> None:
-        socket.create_connection((host, 443), timeout=timeout).close()
+        socket.create_connection((host, port), timeout=timeout).close()
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     try:

@@ -144,6 +144,21 @@ def test_labels_for_prefers_the_models_own_labels(tmp_path, monkeypatch):
         movinet.labels_for(fake(["x"], 2))
 
 
+def test_the_network_check_goes_through_a_configured_proxy(monkeypatch):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))  # stands in for the proxy
+    try:
+        port = listener.getsockname()[1]
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("no_proxy", "")
+        assert movinet_load._reachable("https://tfhub.invalid/model", timeout=2) is None
+        monkeypatch.setenv("no_proxy", "tfhub.invalid")  # bypassed: straight to the host
+        assert "tfhub.invalid" in movinet_load._reachable("https://tfhub.invalid/m", timeout=2)
+    finally:
+        listener.close()
+
+
 def test_failed_download_falls_over_fast_with_clear_message(monkeypatch, capsys):
     class BuildingError(Exception):
         pass
