@@ -302,10 +302,10 @@ def load_movinet(
         reason = f"download of {url} failed after {time.perf_counter() - t0:.1f} s ({reason})"
         if source == "hub":
             raise RuntimeError(reason)
-        print(
-            f"WARNING: {reason}.\n  -> Building an UNTRAINED Model Garden stand-in instead: "
-            "same architecture and interface, random weights, meaningless labels."
-        )
+    print(
+        f"WARNING: {reason}.\n  -> Building an UNTRAINED Model Garden stand-in instead: "
+        "same architecture and interface, random weights, meaningless labels."
+    )
     model = _standin(model_id, mode, num_classes)
     return MovinetModel(
         model,

@@ -159,6 +159,15 @@ def test_the_network_check_goes_through_a_configured_proxy(monkeypatch):
         listener.close()
 
 
+@pytest.mark.parametrize("how", ["source", "config.OFFLINE"])
+def test_offline_stand_ins_say_why_they_are_untrained(monkeypatch, capsys, how):
+    monkeypatch.setattr(movinet_load, "_standin", lambda *args: object())  # no build: fast
+    monkeypatch.setattr(movinet_load.config, "OFFLINE", how == "config.OFFLINE")
+    model = movinet.load_movinet("a0", source="offline" if how == "source" else "auto")
+    out = capsys.readouterr().out
+    assert model.untrained and "UNTRAINED" in out and "offline" in out
+
+
 def test_failed_download_falls_over_fast_with_clear_message(monkeypatch, capsys):
     class BuildingError(Exception):
         pass
