@@ -15,10 +15,10 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tqdm import tqdm  # plain text bar: works in notebooks without ipywidgets
 
@@ -123,12 +123,19 @@ def _worker_init(parent: int, initializer: Callable[[], None] | None) -> None:
         initializer()
 
 
-def _pool(workers: int, ctx, initializer) -> ProcessPoolExecutor:
+def _pool(workers: int, ctx: Any, initializer: Callable[[], None] | None) -> ProcessPoolExecutor:
     init = functools.partial(_worker_init, os.getpid(), initializer)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init)
 
 
-def _pool_pass(fn, it, workers, ctx, initializer, bar):
+def _pool_pass(
+    fn: Callable,
+    it: Iterator,
+    workers: int,
+    ctx: Any,
+    initializer: Callable[[], None] | None,
+    bar: tqdm,
+) -> Generator[tuple[Any, Any], None, list]:
     """Runs tasks from ``it`` in one pool; yields ``(task, result)``.
 
     Returns (as the generator's value) the tasks that were in flight when a worker process died
@@ -169,7 +176,7 @@ def _pool_pass(fn, it, workers, ctx, initializer, bar):
         return unsent
 
 
-def _run_alone(fn, task, ctx, initializer) -> object:
+def _run_alone(fn: Callable, task: Any, ctx: Any, initializer: Callable[[], None] | None) -> Any:
     """``fn(task)`` in a fresh one-process pool: its result, its exception, or the crash."""
     with _pool(1, ctx, initializer) as pool:
         try:
