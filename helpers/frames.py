@@ -21,7 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from helpers.frame_resize import RESIZE_MODES, Size, _resize_one, resize_frames
+from helpers.frame_resize import RESIZE_MODES, Size, _resize_one, check_size, resize_frames
 from helpers.jpeg import decode_jpeg, encode_jpeg, save_jpeg_folder
 
 __all__ = [
@@ -188,8 +188,7 @@ class FrameReader:
         rgb: bool = True,
         threads: int | None = None,
     ) -> None:
-        if resize_mode not in RESIZE_MODES:
-            raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}")
+        check_size(size, resize_mode)  # on opening, not at the first frame
         if fps is not None and fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.path, self.start, self.end, self.max_frames = str(path), start, end, max_frames

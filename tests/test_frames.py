@@ -100,6 +100,8 @@ def test_resize_modes_and_rgb(tmp_path):
     assert r > 200 and g < 50 and b < 50  # RGB order, not BGR
     with pytest.raises(ValueError, match="resize_mode"):
         decode(path, resize_mode="stretch")
+    with pytest.raises(ValueError, match="positive int"):  # on opening, before any frame
+        FrameReader(path, size=0)
     assert resize_frames(np.zeros((10, 20, 3), np.uint8), 5).shape == (5, 10, 3)
     with pytest.raises(ValueError, match="needs an int size"):
         resize_frames(np.zeros((2, 10, 20, 3), np.uint8), (5, 5), "short_side")
