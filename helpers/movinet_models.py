@@ -18,10 +18,17 @@ Everything here is ``tf_keras`` (Keras 2), as the Model Garden requires: pass
 from __future__ import annotations
 
 import re
+from unittest import mock
 
+import matplotlib
 import tensorflow as tf
 import tf_keras
-from official.projects.movinet.modeling import movinet, movinet_model
+
+# Importing the Model Garden runs its detection plotting module, which calls
+# ``matplotlib.use("Agg")``: in a notebook, every later figure would stop showing. Keep the user's
+# backend by making that one call a no-op while the Model Garden loads.
+with mock.patch.object(matplotlib, "use"):
+    from official.projects.movinet.modeling import movinet, movinet_model
 
 __all__ = [
     "MODEL_IDS",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -237,3 +240,17 @@ def test_copy_weights_checks_shapes():
     np.testing.assert_array_equal(a.weights[0].numpy(), b.weights[0].numpy())
     with pytest.raises(ValueError, match="models differ"):
         movinet.copy_weights(a, c)
+
+
+def test_importing_the_model_garden_keeps_the_notebooks_plot_backend():
+    """Model Garden calls ``matplotlib.use("Agg")`` on import: a notebook's figures would vanish.
+
+    Switching back afterwards is not enough (the inline display hooks are gone by then), so no
+    backend switch may happen at all.
+    """
+    code = ("import matplotlib; calls = []; matplotlib.use = lambda *a, **k: calls.append(a); "
+            "import helpers.movinet; print(calls, matplotlib.get_backend())")  # fmt: skip
+    env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, cwd=str(config.ROOT))  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "[] module://matplotlib_inline.backend_inline"

@@ -49,7 +49,13 @@ def test_notebook_follows_tf_docs_order(path: Path):
     params = next(i for i, t in enumerate(texts) if re.search(r"^## Parameters", t, re.M))
     nexts = next(i for i, t in enumerate(texts) if re.search(r"^## Next steps", t, re.M))
     assert title < setup < params < nexts, f"{path.name}: title → setup → parameters → next steps"
-    assert any("google.colab" in t for t in texts[setup:params]), f"{path.name}: no Colab cell"
+    colab = [t for t in texts[setup:params] if "google.colab" in t]
+    assert colab, f"{path.name}: no Colab cell"
+    # requirements.txt ends with "-e .", which pip resolves against the working directory.
+    lines = colab[0].splitlines()
+    cd = next(i for i, line in enumerate(lines) if line.strip() == "%cd /content/tf-video")
+    pip = next(i for i, line in enumerate(lines) if "%pip install" in line)
+    assert cd < pip and "-r requirements.txt" in lines[pip], f"{path.name}: pip outside the clone"
     assert any("config.pick(" in t for t in texts), f"{path.name}: sizes not read from config.pick"
 
 
