@@ -26,7 +26,7 @@ from helpers.beam_dofns import local_copy
 if TYPE_CHECKING:
     from helpers.sources import VideoItem
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 _EPILOG = """\
 runners (every flag not listed above goes to Beam unchanged):
@@ -49,7 +49,8 @@ def _value(text: str) -> Any:
         return text
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m helpers.beam``; ``build_parser().print_help()`` lists the flags."""
     parser = argparse.ArgumentParser(
         prog="python -m helpers.beam",
         description="Convert videos to SequenceExample TFRecord shards with Apache Beam. Flags not "
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 when every video converted, 1 when some went to the failure file.
     """
-    args, pipeline_args = _parser().parse_known_args(argv)
+    args, pipeline_args = build_parser().parse_known_args(argv)
     from helpers.records import RecordConfig
 
     cfg = RecordConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RecordConfig)})

@@ -11,7 +11,7 @@ from helpers.frame_resize import check_size
 from helpers.frames import RESIZE_MODES
 from helpers.sources import VideoItem
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _size(text: str) -> int | tuple[int, int]:
@@ -21,7 +21,8 @@ def _size(text: str) -> int | tuple[int, int]:
     return int(text)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m helpers.extract``; ``.print_help()`` lists the flags."""
     p = argparse.ArgumentParser(
         prog="python -m helpers.extract",
         description="Extract video frames to JPEG folders (<out>/<label>/<id>/frame_00000.jpg + "
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0, or 1 with ``--fail-on-error`` when a video failed.
     """
-    p = _parser()
+    p = build_parser()
     args = p.parse_args(argv)
     try:
         check_size(args.size, args.resize_mode)

@@ -20,13 +20,20 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from helpers import frames
-from helpers.movinet_labels import KINETICS_600_LABELS_URL, check_labels, labels_for, load_labels
+from helpers import config, frames
+from helpers.movinet_labels import (
+    KINETICS_600_LABELS_URL,
+    cached_download,
+    check_labels,
+    labels_for,
+    load_labels,
+)
 from helpers.movinet_load import MovinetModel, hub_handle, kaggle_handle, load_movinet
 from helpers.movinet_models import (
     MODEL_IDS,
@@ -37,6 +44,7 @@ from helpers.movinet_models import (
 )
 
 __all__ = [
+    "JUMPING_JACK_URL",
     "KINETICS_600_LABELS_URL",
     "MODEL_IDS",
     "RESOLUTIONS",
@@ -46,6 +54,7 @@ __all__ = [
     "check_labels",
     "classify",
     "copy_weights",
+    "example_clip",
     "format_top_k",
     "get_top_k",
     "hub_handle",
@@ -58,6 +67,46 @@ __all__ = [
     "stream_probabilities",
     "streaming_top_k",
 ]
+
+
+JUMPING_JACK_URL = (
+    "https://github.com/tensorflow/models/raw/f8af2291cced43fc9f1d9b41ddbf772ae7b0d7d2"
+    "/official/projects/movinet/files/jumpingjack.gif"
+)
+"""The official MoViNet tutorial's example clip: jumping jacks (a Kinetics-600 class), CC-BY."""
+
+
+def example_clip(*, offline: bool | None = None) -> tuple[Path, str]:
+    """A short clip to classify, and a line that says what it is.
+
+    Online, the official tutorial's jumping-jacks GIF, downloaded once to
+    ``config.DATA_DIR/movinet``. Otherwise ``shared/media``'s Kinetics "carving ice" GIF when
+    present, else a clip of the generated sample set: synthetic shapes that no Kinetics-600 class
+    describes, which the description says loudly.
+
+    Args:
+        offline: Skip the download; defaults to ``config.OFFLINE``.
+
+    Returns:
+        ``(path, description)``.
+    """
+    offline = config.OFFLINE if offline is None else offline
+    cache = config.DATA_DIR / "movinet" / "jumpingjack.gif"
+    if not offline:
+        cached_download(JUMPING_JACK_URL, cache, "the tutorial's jumping-jacks GIF")
+    if cache.exists():
+        return cache, "the official tutorial's GIF: jumping jacks (a Kinetics-600 class)"
+    media = config.shared_media()
+    gif = media / "derived_gif" / "carving_ice_kinetics_derived.gif" if media else None
+    if gif is not None and gif.exists():
+        return gif, "a Kinetics-600 'carving ice' clip from ../shared/media"
+    from helpers import sample_data
+
+    path = sorted(sample_data.ensure_sample_data().ucf_root.glob("*/*.avi"))[0]
+    return path, (
+        f"{path.name}: a SYNTHETIC clip from the generated sample set; no Kinetics-600 class "
+        "describes it, so even a pretrained model's top 5 means nothing here"
+    )
 
 
 def load_video(

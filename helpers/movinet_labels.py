@@ -15,7 +15,13 @@ from pathlib import Path
 from helpers import config
 from helpers.movinet_load import MovinetModel
 
-__all__ = ["KINETICS_600_LABELS_URL", "check_labels", "labels_for", "load_labels"]
+__all__ = [
+    "KINETICS_600_LABELS_URL",
+    "cached_download",
+    "check_labels",
+    "labels_for",
+    "load_labels",
+]
 
 KINETICS_600_LABELS_URL = (
     "https://raw.githubusercontent.com/tensorflow/models/f8af2291cced43fc9f1d9b41ddbf772ae7b0d7d2"
@@ -50,6 +56,23 @@ def check_labels(labels: Sequence[str], num_classes: int) -> list[str]:
     return labels
 
 
+def cached_download(url: str, path: Path, what: str) -> bool:
+    """Downloads ``url`` to ``path`` once (``tf_keras.utils.get_file``); True when it is there.
+
+    A failed download prints one line naming ``what`` and the error type, and returns False so the
+    caller can fall back to an offline copy.
+    """
+    if not path.exists():
+        try:
+            import tf_keras
+
+            tf_keras.utils.get_file(fname=path.name, origin=url, cache_dir=str(path.parent.parent),
+                                    cache_subdir=path.parent.name)  # fmt: skip
+        except Exception as err:  # any download failure: the caller falls back
+            print(f"Could not download {what} ({type(err).__name__}); using an offline copy.")
+    return path.exists()
+
+
 def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[str]:
     """Returns class names for a Kinetics-600 model.
 
@@ -69,21 +92,8 @@ def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[
     """
     offline = config.OFFLINE if offline is None else offline
     cache = config.DATA_DIR / "labels" / "kinetics_600_labels.txt"
-    if not cache.exists() and not offline and num_classes == 600:
-        try:
-            import tf_keras
-
-            tf_keras.utils.get_file(
-                fname=cache.name,
-                origin=KINETICS_600_LABELS_URL,
-                cache_dir=str(cache.parent.parent),
-                cache_subdir="labels",
-            )
-        except Exception as err:  # any download failure: fall back to an offline list
-            print(
-                f"Could not download the Kinetics-600 labels ({type(err).__name__}); "
-                "using an offline list."
-            )
+    if not offline and num_classes == 600:
+        cached_download(KINETICS_600_LABELS_URL, cache, "the Kinetics-600 labels")
     if num_classes == 600 and cache.exists():
         return check_labels(_read_lines(cache), num_classes)
     media = config.shared_media()

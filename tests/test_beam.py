@@ -286,7 +286,7 @@ def test_cli_writes_shards_manifest_and_failures(videos: Path, tmp_path: Path) -
 def test_cli_remote_video_root_keeps_the_url(tmp_path: Path) -> None:
     csv = tmp_path / "k.csv"
     csv.write_text("label,youtube_id,time_start,time_end,split\nskiing,abcdefghijk,1,3,train\n")
-    args, passthrough = beam_cli._parser().parse_known_args(
+    args, passthrough = beam_cli.build_parser().parse_known_args(
         ["--source", "kinetics", "--csv", str(csv), "--video_root", "gs://bucket/videos/",
          "--out_dir", "gs://bucket/out", "--runner", "DataflowRunner", "--region", "europe-west4"]
     )  # fmt: skip
