@@ -33,6 +33,7 @@ __all__ = [
     "AugmentConfig",
     "adjust_brightness_contrast",
     "augment_clip",
+    "check_resampling",
     "clip_transform",
     "color_gain_offset",
     "random_angle",
@@ -46,6 +47,20 @@ __all__ = [
 ]
 
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
+INTERPOLATIONS = ("bilinear", "nearest")
+
+
+def check_resampling(fill_mode: str, interpolation: str, fill_value: float = 0.0) -> None:
+    """Raises ValueError for a fill mode, interpolation or fill value the warps do not support.
+
+    (``ImageProjectiveTransformV3`` only logs an unknown interpolation and returns garbage.)
+    """
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
+    if not 0.0 <= fill_value <= 1.0:
+        raise ValueError(f"fill_value must be in [0, 1], got {fill_value}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,7 @@ class AugmentConfig:
     Attributes:
         max_degrees: Rotation angle drawn uniformly from ``[-max_degrees, max_degrees]``.
         fill_mode: How rotated-in corners are filled: constant, reflect, wrap or nearest.
-        fill_value: The value used when ``fill_mode`` is constant.
+        fill_value: The value in ``[0, 1]`` used when ``fill_mode`` is constant.
         interpolation: ``"bilinear"`` or ``"nearest"``.
         min_crop_scale: Crop side fraction drawn from ``[min_crop_scale, 1]``, then resized back.
         flip: Flip left-right with probability 0.5. Off by default: a flip turns a clockwise
@@ -74,8 +89,7 @@ class AugmentConfig:
     max_contrast: float = 0.2
 
     def __post_init__(self) -> None:
-        if self.fill_mode not in FILL_MODES:
-            raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {self.fill_mode!r}")
+        check_resampling(self.fill_mode, self.interpolation, self.fill_value)
         if not 0.0 < self.min_crop_scale <= 1.0:
             raise ValueError(f"min_crop_scale must be in (0, 1], got {self.min_crop_scale}")
 
@@ -122,6 +136,7 @@ def rotate_clip(
     Returns:
         The rotated clip, same shape and dtype.
     """
+    check_resampling(fill_mode, interpolation)
     clip = tf.convert_to_tensor(clip)
     shape = tf.shape(clip)
     transform = rotation_transform(angle, shape[1], shape[2])

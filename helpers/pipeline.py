@@ -119,14 +119,17 @@ def build_dataset(
             augmentations; in eval, every pass reads the same windows.
         deterministic: Keep element order fixed; None means True (set False for speed).
         short: ``"loop"`` or ``"pad"`` for clips shorter than a window.
-        as_tuple: Yield ``(image, label)`` for ``model.fit`` instead of a dict.
-        num_classes: If given, ``label`` becomes a float32 one-hot ``[B, num_classes]``.
+        as_tuple: Yield ``(image, label)`` for ``model.fit`` instead of a dict. This drops
+            ``mask`` (a warning says so when there is one).
+        num_classes: If given, ``label`` becomes a float32 one-hot ``[B, num_classes]``
+            (unlabelled records, label -1, give all-zero rows).
         augment: Augmentations for training; ``AugmentConfig()`` when None. Pass
             ``AugmentConfig(max_degrees=0, min_crop_scale=1, max_brightness=0, max_contrast=0)``
             to turn them off.
         drop_remainder: Drop the last partial batch; None means ``training``. (With fewer
             records than one batch and no ``repeat``, that leaves nothing: a warning says so.)
-        repeat: Repeat forever (after shuffling, before sampling).
+        repeat: Repeat forever (after shuffling, before sampling; in eval, every pass reads
+            the same windows).
         validate: Check every file's record framing before building (names a bad file).
         return_indices: Add ``frame_index``: the chosen frame numbers per clip.
         cycle_length: Files read at once by the interleave.
@@ -168,11 +171,13 @@ def build_dataset(
                         cycle_length=cycle_length, deterministic=deterministic)  # fmt: skip
     if training:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
 
     # 3-7. Parse, choose indices and gather, decode, resize, augment: one map per clip.
     pad_mask = sampling == "all" or short == "pad"
+    if as_tuple and pad_mask:
+        warnings.warn("as_tuple=True drops the padding mask of sampling='all' / short='pad': "
+                      "the model sees the black padding as frames (the dict form keeps 'mask')",
+                      stacklevel=2)  # fmt: skip
     # Clips stay packed (helpers.warp: one uint32 per pixel) until the batch is made, unless a
     # fill mode or interpolation the packed warp lacks asks for the projective op.
     packed = sampling != "all" and (
@@ -191,7 +196,8 @@ def build_dataset(
         if not training:
             return warp.warp_packed(frames, warp.box_transform(box, size), size), colour
         if aug_cfg.max_brightness or aug_cfg.max_contrast:
-            colour = augment_lib.color_gain_offset(aug_seed, aug_cfg, mean_colour(frames))
+            mean = mean_colour(frames, box)  # the window's colour, not the whole frame's
+            colour = augment_lib.color_gain_offset(aug_seed, aug_cfg, mean)
         transform = augment_lib.clip_transform(aug_seed, aug_cfg, box, size)
         if packed:
             return warp.warp_packed(frames, transform, size, aug_cfg.fill_value), colour
@@ -243,10 +249,12 @@ def build_dataset(
     # window and augmentation each epoch, and the same seed repeats the same passes. In eval the
     # key is the clip's position, so evaluation reads the same windows every time.
     if training:
+        ds = ds.repeat() if repeat else ds
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         ds = tf.data.Dataset.zip(keys, ds)
-    else:
+    else:  # numbered before repeating: every pass has the same keys
         ds = ds.enumerate()
+        ds = ds.repeat() if repeat else ds
     ds = ds.map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
 
     # 8. Batch (padded for the variable-length "all" mode).

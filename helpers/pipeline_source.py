@@ -130,7 +130,8 @@ def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, dec
     flat = tf.reshape(idx, [-1])
     starts = tf.concat([[entry["context_offset"]], tf.gather(entry["frame_offset"], flat)], 0)
     sizes = tf.concat([[entry["context_length"]], tf.gather(entry["frame_length"], flat)], 0)
-    data = tf.numpy_function(record_index.read_ranges, [path, starts, sizes], tf.string,
+    crcs = tf.concat([[entry["context_crc"]], tf.gather(entry["frame_crc"], flat)], 0)
+    data = tf.numpy_function(record_index.read_ranges, [path, starts, sizes, crcs], tf.string,
                              stateful=False)  # only the context and the chosen frames  # fmt: skip
     known = flat.shape[0]  # static for fixed windows: lets the decode unroll
     data = tf.ensure_shape(data, [None if known is None else known + 1])

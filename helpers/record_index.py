@@ -15,9 +15,10 @@ else (MediaPipe, DMVR, an older run) run ``python -m helpers.record_index train/
 
 The index file is itself a TFRecord file with one ``tf.train.Example`` per record, in shard order
 (keys in :data:`INDEX_KEYS`). It records the shard's size and its first record's place and CRC,
-so an index left over from another version of the shard is ignored. The records stay the only
-copy of the data: delete an index and the pipeline reads whole records again. GZIP shards
-cannot be read at an offset, so they have none.
+so an index left over from another version of the shard is ignored, and the CRC-32C of every
+range it points to, which each ranged read checks (as ``TFRecordDataset`` checks each record).
+The records stay the only copy of the data: delete an index and the pipeline reads whole records
+again. GZIP shards cannot be read at an offset, so they have none.
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ INDEX_KEYS = {
     "context_length": "context/length",
     "frame_offset": "frames/offset",  # one per frame, in frame order
     "frame_length": "frames/length",
+    "context_crc": "context/crc32c",  # CRC-32C of the context's bytes: a ranged read checks it
+    "frame_crc": "frames/crc32c",  # ... and of each frame's bytes
 }
+_LISTS = ("frame_offset", "frame_length", "frame_crc")  # one value per frame
 _HEADER, _FOOTER = 12, 4  # TFRecord framing: length (8) + its CRC (4) ... data CRC (4)
 
 
@@ -89,25 +93,30 @@ def entries_for(
     out, offset = [], 0
     for record in records:
         start, crc = offset + _HEADER, _masked_crc(record)
-        out.append(_entry(locate(record, key), start, len(record), crc, shard_bytes))
+        out.append(_entry(record, locate(record, key), start, crc, shard_bytes))
         offset += _HEADER + len(record) + _FOOTER
     return out
 
 
-def _entry(layout: Layout, start: int, length: int, crc: int, shard_bytes: int) -> bytes:
+def _entry(record: bytes, layout: Layout, start: int, crc: int, shard_bytes: int) -> bytes:
     def ints(values: Sequence[int]) -> tf.train.Feature:
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+
+    def crc32c(where: tuple[int, int]) -> int:
+        return _crc32c(record[where[0] : where[0] + where[1]])
 
     k = INDEX_KEYS
     feature = {
         k["shard_bytes"]: ints([shard_bytes]),
         k["record_offset"]: ints([start]),
-        k["record_length"]: ints([length]),
+        k["record_length"]: ints([len(record)]),
         k["record_crc"]: ints([crc]),
         k["context_offset"]: ints([start + layout.context[0]]),
         k["context_length"]: ints([layout.context[1]]),
         k["frame_offset"]: ints([start + off for off, _ in layout.frames]),
         k["frame_length"]: ints([n for _, n in layout.frames]),
+        k["context_crc"]: ints([crc32c(layout.context)]),
+        k["frame_crc"]: ints([crc32c(frame) for frame in layout.frames]),
     }
     example = tf.train.Example(features=tf.train.Features(feature=feature))
     return example.SerializeToString(deterministic=True)
@@ -124,10 +133,14 @@ def write_index(shard: str | Path, entries: Sequence[bytes]) -> str:
     return final
 
 
-def _masked_crc(data: bytes) -> int:
+def _crc32c(data: bytes) -> int:
     import google_crc32c  # Beam's CRC library, already in requirements.txt
 
-    crc = google_crc32c.value(data)
+    return google_crc32c.value(data)
+
+
+def _masked_crc(data: bytes) -> int:
+    crc = _crc32c(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
@@ -172,9 +185,11 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
 
     An index matches when it was made for a shard of the same size whose first record sits
     where the index says, with the same length and CRC (and, when ``num_records`` is given,
-    when it has one entry per record). So a shard rewritten in place (other records, or the same
-    ones in another order) is not read through a stale index; a copied shard keeps its index.
-    Only the index's headers and first entry, and 16 bytes of the shard, are read.
+    when it has one entry per record). So a shard rewritten in place with other records is not
+    read through a stale index, and a copied shard keeps its index. A rewrite this cannot see
+    (the same size and first record: the same records in another order) fails the per-range
+    CRCs at the first read, with an error naming the shard. Only the index's headers and first
+    entry, and 16 bytes of the shard, are read.
     """
     path = index_path(shard)
     try:
@@ -194,10 +209,14 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
     except DecodeError:
         return None
     feature = entry.features.feature
-    keys = ("shard_bytes", "record_offset", "record_length", "record_crc")
+    keys = ("shard_bytes", "record_offset", "record_length", "record_crc", "context_crc")
     recorded = [list(feature[INDEX_KEYS[k]].int64_list.value) for k in keys]
     if any(len(values) != 1 for values in recorded) or recorded[0] != [size]:
         return None  # another size, or an index from before CRCs were recorded
+    frames = [len(feature[INDEX_KEYS[k]].int64_list.value) for k in _LISTS]
+    if frames[2] != frames[0] or frames[1] != frames[0]:
+        return None  # an index from before frame CRCs were recorded
+    recorded = recorded[:4]
     (start,), (length,), (crc,) = recorded[1:]
     try:
         with tf.io.gfile.GFile(str(shard), "rb") as f:
@@ -225,24 +244,28 @@ def ensure_index(shard: str | Path) -> str | None:
 def parse_entry(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
     """Parses one index entry inside ``tf.data``; names as the keys of :data:`INDEX_KEYS`."""
     spec = {v: tf.io.FixedLenFeature([], tf.int64) for v in INDEX_KEYS.values()}
-    for name in ("frame_offset", "frame_length"):
+    for name in _LISTS:
         spec[INDEX_KEYS[name]] = tf.io.VarLenFeature(tf.int64)
     parsed = tf.io.parse_single_example(serialized, spec)
     out = {name: parsed[key] for name, key in INDEX_KEYS.items()}
-    for name in ("frame_offset", "frame_length"):
+    for name in _LISTS:
         out[name] = tf.sparse.to_dense(out[name])
     return out
 
 
-def read_ranges(path: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def read_ranges(
+    path: bytes, starts: np.ndarray, lengths: np.ndarray, crcs: np.ndarray | None = None
+) -> np.ndarray:
     """Reads ``lengths[i]`` bytes at ``starts[i]`` of one file (``tf.numpy_function`` body).
 
     Local files use ``os.pread`` (no shared file position, so it is thread-safe); other
-    filesystems (``gs://`` ...) go through ``tf.io.gfile``.
+    filesystems (``gs://`` ...) go through ``tf.io.gfile``. With ``crcs`` (the index's CRC-32C
+    of each range), every range is checked, as ``TFRecordDataset`` checks whole records.
 
     Raises:
         shard_check.RecordFileError: A range runs past the end of the file (it shrank since it
-            was indexed); the message names the file.
+            was indexed), or its bytes fail their CRC (the shard is damaged, or was rewritten
+            after it was indexed); the message names the file.
     """
     name = path.decode() if isinstance(path, bytes) else str(path)
     out = np.empty(len(starts), dtype=object)
@@ -265,6 +288,14 @@ def read_ranges(path: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndar
                 name, f"short read at byte {start} ({len(out[k])} of {length} bytes): the file "
                 "changed after it was indexed; rebuild with python -m helpers.record_index",
             )  # fmt: skip
+    if crcs is not None:
+        for k, (start, length) in enumerate(ranges):
+            if _crc32c(out[k]) != int(crcs[k]):
+                raise RecordFileError(
+                    name, f"bytes {start}-{start + length} fail their CRC check: the shard is "
+                    "damaged, or changed after it was indexed (rewrite it, or rebuild the index "
+                    "with python -m helpers.record_index)",
+                )  # fmt: skip
     return out
 
 

@@ -68,7 +68,7 @@ def list_files(files: Files) -> list[str]:
     out: list[str] = []
     for item in items:
         item = str(item)
-        if any(ch in item for ch in "*?["):
+        if any(ch in item for ch in "*?[") and not tf.io.gfile.exists(item):  # a real "a[1]"
             matched = sorted(
                 p for p in tf.io.gfile.glob(item) if not p.endswith(SIDECAR_SUFFIXES)
             )
@@ -111,7 +111,11 @@ def check_record_file(path: str, compressed: bool | None = None) -> int:
         if is_gzip(path, compressed):
             return _count_gzip(path)
         return count_plain(path, size)
-    except RecordFileError:
+    except RecordFileError as err:
+        with tf.io.gfile.GFile(path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b":  # read as plain, but it is GZIP data
+                raise RecordFileError(path, f"{err.reason}; the file is GZIP-compressed: pass "
+                                      "compressed=True (or name it .gz)") from None  # fmt: skip
         raise
     except (EOFError, OSError, gzip.BadGzipFile, tf.errors.OpError) as exc:
         raise RecordFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from exc

@@ -182,7 +182,8 @@ def warp_packed(
     shape = tf.shape(frames)[1:]
     size = (int(size[0]), int(size[1]))
     index, fx, fy, outside = _taps(transform, shape[0], shape[1], size)
-    level = tf.cast(tf.round(tf.cast(fill_value, tf.float32) * 255.0), tf.uint32)
+    level = tf.round(tf.clip_by_value(tf.cast(fill_value, tf.float32), 0.0, 1.0) * 255.0)
+    level = tf.cast(level, tf.uint32)  # (unclamped, it would spill into the next channel)
     fill = level | _shl(level, 8) | _shl(level, 16)
     return _blend(_pack(frames), index, fx, fy, outside, fill)
 
@@ -248,6 +249,8 @@ def warp_frames(
     Returns:
         ``uint8 [T, size[0], size[1], C]``.
     """
+    if interpolation not in ("bilinear", "nearest"):  # the projective op would return garbage
+        raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
     size = (int(size[0]), int(size[1]))
     stacked = tf.stack(frames) if isinstance(frames, (list, tuple)) else frames
     if fill_mode == "constant" and interpolation == "bilinear" and stacked.shape[-1] == 3:

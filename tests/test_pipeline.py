@@ -465,9 +465,9 @@ def test_index_reads_only_the_context_and_the_chosen_frames(tmp_path, monkeypatc
     requested = []
     real = record_index.read_ranges
 
-    def spy(name, starts, lengths):
+    def spy(name, starts, lengths, crcs):
         requested.append(int(lengths.sum()))
-        return real(name, starts, lengths)
+        return real(name, starts, lengths, crcs)
 
     monkeypatch.setattr(record_index, "read_ranges", spy)
     ds = pipeline.build_dataset(str(path), num_frames=8, image_size=SIZE, batch_size=2,
@@ -512,3 +512,86 @@ def test_a_stale_or_cut_index_path_names_the_file(tmp_path):
         pipeline.build_dataset(str(path), num_frames=4, read="index", validate=False)
     with pytest.raises(RecordFileError, match="a.tfrecord: truncated"):
         pipeline.build_dataset(str(path), num_frames=4)  # validation still names it
+
+
+def test_eval_with_repeat_reads_the_same_windows_every_pass(tmp_path):
+    write_records(tmp_path / "a.tfrecord", [60, 60, 60])
+    ds = pipeline.build_dataset(str(tmp_path / "a.tfrecord"), num_frames=4, image_size=16,
+                                batch_size=3, seed=2, repeat=True, return_indices=True)  # fmt: skip
+    passes = [b["frame_index"][:, 0].numpy().tolist() for b in ds.take(3)]
+    assert passes[0] == passes[1] == passes[2]
+
+
+def test_every_window_start_is_reachable_including_the_last(tmp_path):
+    write_records(tmp_path / "a.tfrecord", [8])  # 8 frames, windows of 5: starts 0..3
+    ds = pipeline.build_dataset(str(tmp_path / "a.tfrecord"), num_frames=5, image_size=16,
+                                batch_size=1, training=True, augment=NO_AUG, repeat=True,
+                                return_indices=True)  # fmt: skip
+    starts = {int(b["frame_index"][0, 0]) for b in ds.take(60)}
+    assert starts == {0, 1, 2, 3}
+
+
+def test_as_tuple_is_the_dict_forms_image_and_warns_that_it_drops_the_mask(tmp_path):
+    write_records(tmp_path / "a.tfrecord", [10, 12])
+    kw = dict(num_frames=4, image_size=24, batch_size=2, sampling="middle")
+    pair = next(iter(pipeline.build_dataset(str(tmp_path / "a.tfrecord"), as_tuple=True, **kw)))
+    full = next(iter(pipeline.build_dataset(str(tmp_path / "a.tfrecord"), **kw)))
+    np.testing.assert_array_equal(pair[0].numpy(), full["image"].numpy())
+    np.testing.assert_array_equal(pair[1].numpy(), full["label"].numpy())
+    with pytest.warns(UserWarning, match="drops the padding mask"):
+        pipeline.build_dataset(str(tmp_path / "a.tfrecord"), as_tuple=True, short="pad", **kw)
+
+
+def test_all_mode_caps_at_num_frames(tmp_path):
+    write_records(tmp_path / "a.tfrecord", [30, 9])
+    kw = dict(sampling="all", stride=2, image_size=16, batch_size=2, return_indices=True)
+    ds = pipeline.build_dataset(str(tmp_path / "a.tfrecord"), num_frames=6, **kw)
+    batch = batches(ds)[0]
+    assert batch["image"].shape[1] == 6
+    assert batch["frame_index"][0].tolist() == [0, 2, 4, 6, 8, 10]
+    assert batch["mask"].sum(axis=1).tolist() == [6, 5]  # the 9-frame clip has 5 frames
+
+
+def test_the_centre_crop_keeps_the_aspect_ratio(tmp_path):
+    # A 3:2 frame into a square output: the centre square is kept, the sides are cut, not
+    # squashed. Frame k's left third is black and its right two thirds white.
+    frames = np.zeros((2, 32, 48, 3), np.uint8)
+    frames[:, :, 16:] = 255
+    clip = Clip(frames, np.arange(2) / 25.0, 25.0, 25.0, 2, 2, "x.avi")
+    with tf.io.TFRecordWriter(str(tmp_path / "a.tfrecord")) as w:
+        item = VideoItem(id="wide", path="x.avi", label="a")
+        w.write(records.clip_to_example(clip, item, 0).SerializeToString())
+    record_index.index_shard(tmp_path / "a.tfrecord")
+    ds = pipeline.build_dataset(str(tmp_path / "a.tfrecord"), num_frames=2, image_size=32,
+                                batch_size=1, sampling="middle")  # fmt: skip
+    image = batches(ds)[0]["image"][0, 0, :, :, 0]  # the square [0:32, 8:40] of the frame
+    assert image[:, :6].max() < 0.1 and image[:, 10:].min() > 0.9  # black edge at column 8
+    # squashed, the black third would span 32 / 3 ~ 10.7 columns instead of 8
+
+
+def test_contrast_jitter_pivots_on_the_windows_colour(tmp_path):
+    # A grey centre between black bars that the square window cuts away: contrast alone must
+    # keep the window's mean (the bars' black must not count).
+    frames = np.zeros((4, 32, 64, 3), np.uint8)
+    frames[:, :, 16:48] = 204
+    clip = Clip(frames, np.arange(4) / 25.0, 25.0, 25.0, 4, 4, "x.avi")
+    with tf.io.TFRecordWriter(str(tmp_path / "a.tfrecord")) as w:
+        for n in range(4):
+            item = VideoItem(id=f"c{n}", path="x.avi", label="a")
+            w.write(records.clip_to_example(clip, item, 0).SerializeToString())
+    record_index.index_shard(tmp_path / "a.tfrecord")
+    cfg = augment.AugmentConfig(max_degrees=0, min_crop_scale=1.0, max_brightness=0,
+                                max_contrast=0.5)  # fmt: skip
+    ds = pipeline.build_dataset(str(tmp_path / "a.tfrecord"), num_frames=4, image_size=16,
+                                batch_size=4, training=True, augment=cfg, seed=3)  # fmt: skip
+    means = batches(ds)[0]["image"].mean(axis=(1, 2, 3, 4))
+    np.testing.assert_allclose(means, 0.8, atol=0.01)
+
+
+def test_unsupported_interpolation_or_fill_is_an_error():
+    with pytest.raises(ValueError, match="interpolation"):
+        augment.AugmentConfig(interpolation="bicubic")
+    with pytest.raises(ValueError, match="fill_value"):
+        augment.AugmentConfig(fill_value=1.5)
+    with pytest.raises(ValueError, match="interpolation"):
+        augment.rotate_clip(tf.zeros([1, 8, 8, 3]), 0.3, interpolation="area")

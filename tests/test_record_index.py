@@ -144,3 +144,45 @@ def test_cli_indexes_a_glob_and_globs_skip_sidecars(tmp_path, capsys):
     assert "a.tfrecord.index" in out.out and "c.tfrecord: truncated" in out.err
     listed = shard_check.list_files(str(tmp_path / "*.tfrecord*"))
     assert [Path(p).name for p in listed] == ["a.tfrecord", "b.tfrecord", "c.tfrecord"]
+
+
+def test_every_ranged_read_checks_its_crc(tmp_path):
+    """A damaged frame is an error naming the shard, as a whole-record read's CRC check is."""
+    from helpers import pipeline
+
+    path = tmp_path / "a.tfrecord"
+    write_shard(path, [6, 6])
+    record_index.index_shard(path)
+    entry = record_index.parse_entry(next(iter(tf.data.TFRecordDataset(
+        record_index.index_path(path)))))  # fmt: skip
+    offsets, lengths = entry["frame_offset"].numpy(), entry["frame_length"].numpy()
+    crcs = entry["frame_crc"].numpy()
+    good = record_index.read_ranges(str(path).encode(), offsets, lengths, crcs)
+    assert list(good) == list(records.parse_example(example(6, "clip0", 0))["frames"].numpy())
+    data = bytearray(path.read_bytes())
+    for k in range(offsets[3] + 20, offsets[3] + 50):  # inside frame 3's JPEG
+        data[k] ^= 0x5A
+    path.write_bytes(bytes(data))
+    assert record_index.current_index(path)  # same size, same first record: looks current...
+    with pytest.raises(shard_check.RecordFileError, match="fail their CRC check") as err:
+        record_index.read_ranges(str(path).encode(), offsets, lengths, crcs)
+    assert str(path) in str(err.value)
+    ds = pipeline.build_dataset(str(path), num_frames=6, image_size=16, batch_size=2,
+                                read="index")  # fmt: skip
+    with pytest.raises(tf.errors.OpError, match=f"{path}.*fail their CRC check"):
+        next(iter(ds))  # ...but the pipeline's read finds the damage
+
+
+def test_an_index_without_frame_crcs_is_not_current(tmp_path):
+    path = tmp_path / "a.tfrecord"
+    write_shard(path, [3, 4])
+    record_index.index_shard(path)
+    old = []
+    for serialized in tf.data.TFRecordDataset(record_index.index_path(path)):
+        entry = tf.train.Example.FromString(serialized.numpy())
+        for key in ("context/crc32c", "frames/crc32c"):  # what indexes before them lacked
+            del entry.features.feature[key]
+        old.append(entry.SerializeToString())
+    assert record_index.current_index(path)
+    record_index.write_index(path, old)
+    assert record_index.current_index(path) is None
