@@ -116,7 +116,9 @@ def build_dataset(
         shuffle_buffer: Records in the shuffle buffer (training only).
         seed: Seeds shuffling, window starts and augmentation: same seed, same batches.
             In training, each pass over the dataset (each epoch) draws new windows and
-            augmentations; in eval, every pass reads the same windows.
+            augmentations; in eval, every pass reads the same windows. The shuffles are
+            op-seeded, so TensorFlow's global seed (``tf.random.set_seed``, Keras'
+            ``set_random_seed``) enters too: keep it the same between runs as well.
         deterministic: Keep element order fixed; None means True (set False for speed).
         short: ``"loop"`` or ``"pad"`` for clips shorter than a window.
         as_tuple: Yield ``(image, label)`` for ``model.fit`` instead of a dict. This drops
