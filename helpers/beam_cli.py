@@ -22,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from helpers import beam
 from helpers.beam_dofns import local_copy
+from helpers.sources import INPUT_ERRORS
 
 if TYPE_CHECKING:
     from helpers.sources import VideoItem
@@ -168,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from helpers.records import RecordConfig
 
     cfg = RecordConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RecordConfig)})
-    items, label_map = _items_from_args(args)
+    try:
+        items, label_map = _items_from_args(args)
+    except INPUT_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     manifest = beam.run_pipeline(
         items,
         label_map,

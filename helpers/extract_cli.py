@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from helpers import sources
@@ -133,7 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_size(args.size, args.resize_mode)
     except ValueError as e:
         p.error(f"--size: {e}")
-    items = _items(args, p)[: args.limit]
+    try:
+        items = _items(args, p)[: args.limit]
+    except sources.INPUT_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     report = extract_many(
         items,
         args.out,

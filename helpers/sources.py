@@ -20,6 +20,7 @@ from pathlib import Path
 from string import Formatter
 
 __all__ = [
+    "INPUT_ERRORS",
     "SourceFormatError",
     "UnknownLabelError",
     "VideoItem",
@@ -72,6 +73,11 @@ class UnknownLabelError(KeyError):
 
     def __str__(self) -> str:  # KeyError would print the repr of the message.
         return str(self.args[0]) if self.args else ""
+
+
+INPUT_ERRORS = (OSError, SourceFormatError, UnknownLabelError)
+"""What reading a dataset's lists raises for bad input: a missing file, a malformed line, an
+unknown label. The command-line tools print it as one line and exit with status 2."""
 
 
 def _lines(path: str | Path) -> list[tuple[int, str]]:

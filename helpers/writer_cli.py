@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +113,26 @@ def _missing(items: list) -> tuple[list, list[dict[str, str]]]:
     return keep, failed
 
 
+def _read_sources(args: argparse.Namespace) -> tuple[list, list | None, dict | None]:
+    """The train and test items, and classInd's label map when there is one."""
+    from helpers import sources
+
+    label_map, test = None, None
+    if args.source == "ucf101":
+        train = sources.ucf101_items(args.videos, args.splits, "train", args.fold)
+        test = sources.ucf101_items(args.videos, args.splits, "test", args.fold)
+        class_file = Path(args.splits) / "classInd.txt"
+        if class_file.exists():
+            label_map = sources.read_class_index(class_file)
+    else:
+        train = sources.kinetics_items(args.csv, args.videos, args.path_format, args.train_split)
+        if args.test_csv:
+            test = sources.kinetics_items(
+                args.test_csv, args.videos, args.path_format, args.test_split
+            )
+    return train, test, label_map
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI.
 
@@ -125,20 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from helpers import sources, writer
     from helpers.records import RecordConfig
 
-    label_map = None
-    if args.source == "ucf101":
-        train = sources.ucf101_items(args.videos, args.splits, "train", args.fold)
-        test = sources.ucf101_items(args.videos, args.splits, "test", args.fold)
-        class_file = Path(args.splits) / "classInd.txt"
-        if class_file.exists():
-            label_map = sources.read_class_index(class_file)
-    else:
-        train = sources.kinetics_items(args.csv, args.videos, args.path_format, args.train_split)
-        test = None
-        if args.test_csv:
-            test = sources.kinetics_items(
-                args.test_csv, args.videos, args.path_format, args.test_split
-            )
+    try:
+        train, test, label_map = _read_sources(args)
+    except sources.INPUT_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     splits = {"train": sorted(train, key=lambda i: i.id)}
     if test is not None:
         splits["test"] = sorted(test, key=lambda i: i.id)

@@ -300,3 +300,13 @@ def test_help_runs() -> None:
     with pytest.raises(SystemExit) as exit_info:
         beam.main(["--help"])
     assert exit_info.value.code == 0
+
+
+def test_cli_names_a_malformed_csv_line_and_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,youtube_id,time_start,time_end,split\nc,d,x,3,train\n")
+    status = beam_cli.main(["--source", "kinetics", "--csv", str(bad), "--video_root",
+                            str(tmp_path), "--out_dir", str(tmp_path / "out")])  # fmt: skip
+    assert status == 2
+    assert capsys.readouterr().err.strip() == f"error: {bad}:2: time_start is not a number: " \
+        "'c,d,x,3,train'"

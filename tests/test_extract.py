@@ -218,3 +218,16 @@ def test_every_shared_media_video_through_the_extractor(tmp_path):
             index = json.loads((folder / "index.json").read_text())
             assert index["num_frames"] == expected == len(list(folder.glob("*.jpg"))), item.path
     assert len(failed) >= 10 and any("truncated_50pct" in r["path"] for r in report.partial)
+
+
+def test_cli_names_a_malformed_csv_line_in_one_line_and_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,youtube_id,time_start,time_end,split\na,b,1,2,train\nc,d,5,3,train\n")
+    status = main(["--kinetics-csv", str(bad), "--video-root", str(tmp_path), "--out",
+                   str(tmp_path / "out")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and err.strip() == f"error: {bad}:3: need 0 <= time_start < time_end: " \
+        "'c,d,5,3,train'"
+    assert main(["--ucf101", str(tmp_path), "--splits", str(tmp_path / "nowhere"), "--out",
+                 str(tmp_path / "out")]) == 2  # fmt: skip
+    assert "nowhere" in capsys.readouterr().err

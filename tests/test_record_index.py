@@ -186,3 +186,17 @@ def test_an_index_without_frame_crcs_is_not_current(tmp_path):
     assert record_index.current_index(path)
     record_index.write_index(path, old)
     assert record_index.current_index(path) is None
+
+
+def test_an_index_only_appears_under_its_name_when_complete(tmp_path, monkeypatch):
+    path = tmp_path / "a.tfrecord"
+    write_shard(path, [3, 4])
+
+    def power_cut(src, dst, overwrite=False):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(record_index.tf.io.gfile, "rename", power_cut)
+    with pytest.raises(OSError, match="power cut"):
+        record_index.index_shard(path)
+    assert not Path(record_index.index_path(path)).exists()
+    assert record_index.current_index(path) is None

@@ -16,6 +16,18 @@ def test_counts_clips_of_dicts_and_tuples():
     assert clips_per_second(as_tuple, 2, warmup=2) > 0
 
 
+def test_counts_clips_not_batches_and_times_only_after_the_warmup(monkeypatch):
+    from helpers import timing
+
+    clock = iter([10.0, 12.0])  # the timed batches take 2 "seconds", whatever really happens
+    cpu = iter([1.0, 1.5])
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(timing.time, "process_time", lambda: next(cpu))
+    ds = tf.data.Dataset.from_tensor_slices((tf.zeros((20, 1)), tf.range(20))).batch(4)
+    got = timing.throughput(ds, 3, warmup=2)  # 3 timed batches of 4 clips
+    assert got.clips_per_second == 12 / 2.0 and got.cpu_ms_per_clip == 1000 * 0.5 / 12
+
+
 def test_raises_when_the_dataset_runs_out():
     ds = tf.data.Dataset.from_tensor_slices({"image": tf.zeros((4, 1))}).batch(2)
     with pytest.raises(ValueError, match="ended after 2 of 6 batches"):

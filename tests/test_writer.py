@@ -72,6 +72,7 @@ def test_manifest_counts_add_up(tmp_path, clips):
     assert tr["num_frames"] == 32 and tr["label_counts"] == {"Beta": 2, "Gamma": 2}
     (failure,) = tr["failures"]
     assert failure["id"] == "v_Alpha_g09_c01" and "broken.avi" in failure["path"]
+    assert "cannot open" in failure["error"]  # the reason, not just the name
     assert {d["id"] for d in tr["dropped_by_policy"]} == {"v_Alpha_g00_c01", "v_Alpha_g01_c01"}
     assert [s["file"] for s in tr["shards"]] == [
         f"train/clips-0000{k}-of-00003.tfrecord" for k in range(3)
@@ -395,3 +396,36 @@ def test_plain_shards_get_an_index_gzip_shards_none_and_a_lost_index_comes_back(
     again = writer.write_split(train, tmp_path / "plain", "train", LABELS, cfg, shards=2)
     assert again["resumed_shards"] == 2  # the shards are kept: only the index is rebuilt
     assert Path(record_index.index_path(shards[0])).read_bytes() == written
+
+
+def test_a_shard_only_appears_under_its_name_when_complete(tmp_path, clips, monkeypatch):
+    """A crash just before the rename leaves no file under the shard's final name."""
+    from helpers import shard_writer
+
+    real = os.replace
+
+    def power_cut(src, dst):
+        if str(dst).endswith(".tfrecord"):
+            assert Path(src).stat().st_size > 0  # the whole shard is in the temporary file
+            raise OSError("power cut")
+        real(src, dst)
+
+    monkeypatch.setattr(shard_writer.os, "replace", power_cut)
+    train, _ = clips
+    with pytest.raises(RuntimeError, match="OSError: power cut"):
+        writer.write_split(train[:2], tmp_path, "train", LABELS, records.RecordConfig(), shards=1)
+    left = sorted(p.name for p in (tmp_path / "train").iterdir())
+    assert left == ["clips-00000-of-00001.tfrecord.incomplete"], left
+
+
+def test_cli_names_a_malformed_split_line_and_exits_2(tmp_path, capsys):
+    splits = tmp_path / "lists"
+    splits.mkdir()
+    (splits / "classInd.txt").write_text("1 Alpha\r\n2 Beta\r\n")
+    (splits / "trainlist01.txt").write_text("Alpha/v_Alpha_g01_c01.avi 1\r\nv_Beta.avi 2\r\n")
+    (splits / "testlist01.txt").write_text("Alpha/v_Alpha_g02_c01.avi\r\n")
+    status = writer.main(["ucf101", "--videos", str(tmp_path), "--splits", str(splits),
+                          "--out", str(tmp_path / "out")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and err.startswith(f"error: {splits / 'trainlist01.txt'}:2: ")
+    assert not (tmp_path / "out").exists()
