@@ -292,8 +292,14 @@ def test_cli_kinetics(tmp_path, clips, capsys):
     manifest = writer.read_manifest(tmp_path / "k")
     assert manifest["label_map"] == {"alpha": 0, "beta": 1, "gamma": 2}
     assert manifest["splits"]["train"]["num_clips"] == 6
-    # trimmed to [0, 1) s at 10 fps: at most 10 frames -> 1 or 2 chunks of 4 per clip
-    assert all(1 <= n for n in manifest["splits"]["train"]["label_counts"].values())
+    assert manifest["splits"]["test"]["num_clips"] == 3  # the "val" rows, not the train rows
+    # trimmed to [0, 1) s at 10 fps: 10 of each clip's 5-13 frames, i.e. min(n, 10) // 4 chunks
+    lengths = {it.id: n for it, n in zip(train[:-1], [5, 7, 11, 13, 8, 10], strict=True)}
+    expected = sum(min(n, 10) // 4 for n in lengths.values())
+    assert manifest["splits"]["train"]["num_examples"] == expected
+    ids = {str(p["id"].numpy().decode()) for p in _read_all(tmp_path / "k", manifest, "train")}
+    assert ids == {f"{i}_000000_000001_c{k:03d}" for i, n in lengths.items()
+                   for k in range(min(n, 10) // 4)}  # fmt: skip
 
 
 def test_cli_help_explains_everything(capsys):
