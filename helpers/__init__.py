@@ -6,6 +6,7 @@ The package reads like the pipeline it teaches (each stage imports only the stag
     sample_data     generated dataset of real encoded videos (UCF101- and Kinetics-shaped)
       synth         the procedurally drawn motion classes it is made of
     sources         UCF101 folders + split lists, Kinetics CSVs, plain folders -> VideoItem
+                    (source_errors: what a bad line or label raises)
     frames          OpenCV decoding: fps resampling, trimming by seeking, FrameReader (one
                     frame at a time), resizing (frame_resize)
       jpeg          JPEG encode/decode and JPEG-folder output
