@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import tensorflow as tf
 
 from helpers import record_index
@@ -103,6 +104,26 @@ def _non_empty(count: tf.Tensor, path: tf.Tensor, *record) -> tf.Tensor:
         return tf.identity(count)
 
 
+_NOT_JPEG = "a frame is not a JPEG (this reader decodes JPEG frames; other tools may write PNG)"
+
+
+def _jpegs(jpegs: tf.Tensor, path: tf.Tensor, record_id: tf.Tensor) -> tf.Tensor:
+    """``jpegs``, after checking each starts as a JPEG does (TF's error names no record)."""
+    ok = tf.reduce_all(tf.strings.substr(jpegs, 0, 2) == b"\xff\xd8")
+    check = tf.debugging.Assert(ok, [_NOT_JPEG, "in record", record_id, "of", path])
+    with tf.control_dependencies([check]):
+        return tf.identity(jpegs)
+
+
+def _read_clip(path: bytes, starts: np.ndarray, sizes: np.ndarray, crcs: np.ndarray):
+    """:func:`record_index.read_ranges` of a context + frames, checking the frames are JPEGs."""
+    data = record_index.read_ranges(path, starts, sizes, crcs)
+    if not all(frame[:2] == b"\xff\xd8" for frame in data[1:]):
+        raise RecordFileError(path.decode(), f"{_NOT_JPEG}, in the record with its context at "
+                              f"byte {starts[0]}")  # fmt: skip
+    return data
+
+
 def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, decode_all=False):
     """Stages 3-4: parse, choose the frames, gather only their JPEGs.
 
@@ -121,8 +142,9 @@ def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, dec
     if mode == "record":
         parsed = parse_example(serialized)  # the record format's one parser (helpers.records)
         idx, valid = choose(_non_empty(tf.shape(parsed["frames"])[0], path, parsed["id"]))
-        jpegs = tf.gather(parsed["frames"], tf.reshape(idx, [-1]))
-        return parsed, idx, valid, jpegs, parsed["frames"] if decode_all else None
+        jpegs = _jpegs(tf.gather(parsed["frames"], tf.reshape(idx, [-1])), path, parsed["id"])
+        every = _jpegs(parsed["frames"], path, parsed["id"]) if decode_all else None
+        return parsed, idx, valid, jpegs, every
     entry = record_index.parse_entry(serialized)
     count = _non_empty(tf.shape(entry["frame_offset"])[0], path,
                        "the record with its context at byte", entry["context_offset"])  # fmt: skip
@@ -131,8 +153,9 @@ def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, dec
     starts = tf.concat([[entry["context_offset"]], tf.gather(entry["frame_offset"], flat)], 0)
     sizes = tf.concat([[entry["context_length"]], tf.gather(entry["frame_length"], flat)], 0)
     crcs = tf.concat([[entry["context_crc"]], tf.gather(entry["frame_crc"], flat)], 0)
-    data = tf.numpy_function(record_index.read_ranges, [path, starts, sizes, crcs], tf.string,
+    data = tf.numpy_function(_read_clip, [path, starts, sizes, crcs], tf.string,
                              stateful=False)  # only the context and the chosen frames  # fmt: skip
     known = flat.shape[0]  # static for fixed windows: lets the decode unroll
     data = tf.ensure_shape(data, [None if known is None else known + 1])
-    return parse_context(data[0]), idx, valid, data[1:], None
+    context = parse_context(data[0])
+    return context, idx, valid, data[1:], None

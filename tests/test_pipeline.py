@@ -219,6 +219,30 @@ def test_a_record_without_frames_is_an_error_naming_the_shard(tmp_path, read):
     assert ("empty_clip" if read == "record" else "context at byte] [12]") in str(err.value)
 
 
+@pytest.mark.parametrize("read", ["record", "index", "decode_all"])
+def test_png_frames_are_an_error_naming_the_record_and_shard(tmp_path, read):
+    # MediaSequence allows PNG frames; this reader decodes JPEG only, and must say where.
+    path = tmp_path / "pngs.tfrecord"
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for n, encode in enumerate([tf.io.encode_jpeg, tf.io.encode_png]):
+            example = tf.train.SequenceExample()
+            example.context.feature["example/id"].bytes_list.value.append(f"clip{n}".encode())
+            frames = example.feature_lists.feature_list["image/encoded"].feature
+            for k in range(4):
+                frames.add().bytes_list.value.append(encode(index_frame(k)).numpy())
+            writer.write(example.SerializeToString())
+    record_index.index_shard(path)
+    kw = {"decode_all": True} if read == "decode_all" else {"read": read}
+    ds = pipeline.build_dataset(str(path), num_frames=2, sampling="middle", image_size=SIZE,
+                                batch_size=1, **kw)  # fmt: skip
+    it = iter(ds)
+    assert next(it)["id"].numpy().tolist() == [b"clip0"]  # the JPEG record reads
+    with pytest.raises(tf.errors.OpError, match="not a JPEG") as err:
+        next(it)
+    where = "context at byte" if read == "index" else "clip1"  # (no id before the parse)
+    assert where in str(err.value) and "pngs.tfrecord" in str(err.value)
+
+
 def test_all_mode_pads_and_masks(tmp_path):
     path = tmp_path / "a.tfrecord"
     write_records(path, [3, 7])
