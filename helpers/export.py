@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
+from helpers.atomic import atomic_write_bytes
 from helpers.movinet_models import build_movinet_classifier, copy_weights
 
 __all__ = [
@@ -261,10 +262,7 @@ def export_tflite_variants(
                 converter.optimizations = [tf.lite.Optimize.DEFAULT]
             out = Path(path)
             out.parent.mkdir(parents=True, exist_ok=True)
-            partial = out.with_name(f".{out.name}.partial")
-            partial.write_bytes(converter.convert())
-            partial.replace(out)
-            written.append(out)
+            written.append(atomic_write_bytes(out, converter.convert()))
     return written
 
 

@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from helpers import record_index
+from helpers.atomic import atomic_write_json
 from helpers.records import RecordConfig, item_to_examples_with_stats
 from helpers.sources import VideoItem
 
 __all__ = [
     "ShardTask",
     "assign_shards",
-    "atomic_write_json",
     "fingerprint",
     "read_sidecar",
     "shard_filename",
@@ -66,18 +66,6 @@ def assign_shards(num_items: int, num_shards: int, seed: int) -> list[list[int]]
     """
     order = np.random.default_rng(seed).permutation(num_items)
     return [order[k::num_shards].tolist() for k in range(num_shards)]
-
-
-def atomic_write_json(path: str | os.PathLike, data: Any) -> None:
-    """Writes JSON to a temporary file, fsyncs it and renames it over ``path``."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".incomplete")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, sort_keys=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def fingerprint(data: Any) -> str:

@@ -30,6 +30,7 @@ import tf_keras
 from tqdm.auto import tqdm
 
 from helpers import config
+from helpers.atomic import atomic_write_bytes
 from helpers.movinet_models import build_movinet_classifier
 from helpers.train_data import SampleDatasets, sample_datasets
 
@@ -231,10 +232,7 @@ class Trainer:
         """Writes a checkpoint (numbered by the global step) and the history; returns its path."""
         path = self.manager.save(checkpoint_number=int(self.step.numpy()))
         payload = {"epochs": self.history, "step_losses": self.step_losses}
-        history = self._history_file()  # written whole, then renamed: a kill cannot cut it
-        tmp = history.with_name(f".{history.name}.partial")
-        tmp.write_text(json.dumps(payload, indent=1))
-        os.replace(tmp, history)
+        atomic_write_bytes(self._history_file(), json.dumps(payload, indent=1).encode())
         return path
 
     def fit(

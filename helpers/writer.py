@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from helpers import config, locks, record_index, sources
+from helpers.atomic import atomic_write_json
 from helpers.parallel import run_parallel
 from helpers.records import RecordConfig, count_frames
 from helpers.shard_writer import (
     ShardTask,
     assign_shards,
-    atomic_write_json,
     fingerprint,
     read_sidecar,
     source_sizes,

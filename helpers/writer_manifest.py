@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers.atomic import atomic_write_json
 from helpers.records import RecordConfig
-from helpers.shard_writer import ShardTask, atomic_write_json, read_sidecar
+from helpers.shard_writer import ShardTask, read_sidecar
 
 __all__ = [
     "FORMAT",

@@ -296,10 +296,14 @@ def test_cli_remote_video_root_keeps_the_url(tmp_path: Path) -> None:
     assert passthrough == ["--runner", "DataflowRunner", "--region", "europe-west4"]
 
 
-def test_help_runs() -> None:
+def test_help_runs_and_lists_the_options(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         beam.main(["--help"])
     assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--source", "--split_dir", "--csv", "--out_dir", "--num_shards", "--gzip"):
+        assert option in text, option
+    assert "{ucf101,kinetics,folder}" in text
 
 
 def test_cli_names_a_malformed_csv_line_and_exits_2(tmp_path, capsys):

@@ -88,7 +88,7 @@ def test_sizes(exported):
     sizes = {k: export.path_size(p) for k, p in paths.items()}
     assert all(s > 100_000 for s in sizes.values()), sizes
     assert sizes["quant"] < sizes["float"] / 2
-    assert not list(paths["float"].parent.glob(".*.partial"))  # written, then renamed
+    assert not list(paths["float"].parent.glob("*.incomplete"))  # written, then renamed
 
 
 def test_labels_must_match_the_class_count(exported, tmp_path):
