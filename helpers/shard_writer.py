@@ -165,7 +165,7 @@ def read_sidecar(task: ShardTask) -> dict[str, Any] | None:
 def write_shard(task: ShardTask) -> dict[str, Any]:
     """Converts a shard's clips and writes the shard file and then its sidecar, atomically.
 
-    A clip that fails to convert is reported in the sidecar's ``failures`` (id, path, error) and
+    A clip that fails to convert is reported in the sidecar's ``failures`` (id, path, reason) and
     does not stop the shard; a clip the policy turns into no example is listed under ``dropped``.
 
     Args:
@@ -188,7 +188,8 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
                 item, task.label_map, task.cfg, truncate_to=target
             )
         except Exception as e:  # noqa: BLE001 - every failure is reported, none is raised.
-            failures.append({"id": item.id, "path": item.path, "error": f"{type(e).__name__}: {e}"})
+            reason = f"{type(e).__name__}: {e}"
+            failures.append({"id": item.id, "path": item.path, "reason": reason})
             continue
         if not got:
             dropped.append({"id": item.id, "frames": stats["decoded_frames"]})

@@ -109,7 +109,7 @@ def _missing(items: list) -> tuple[list, list[dict[str, str]]]:
         if os.path.exists(item.path):
             keep.append(item)
         else:
-            failed.append({"id": item.id, "path": item.path, "error": "missing file"})
+            failed.append({"id": item.id, "path": item.path, "reason": "missing file"})
     return keep, failed
 
 
@@ -195,7 +195,8 @@ def summary(manifest: dict, out: str | Path, seconds: float | None = None) -> st
             f"{s['num_frames']:8d} {s['num_failed']:6d} {s['num_dropped']:7d} {mb:8.2f}"
         )
         for f in s["failures"][:3]:
-            lines.append(f"  failed: {f['id']}: {f['error']}")
+            reason = f.get("reason", f.get("error"))  # ("error" in sidecars before 2026-12)
+            lines.append(f"  failed: {f['id']}: {reason}")
         if len(s["failures"]) > 3:
             lines.append(f"  ... {len(s['failures']) - 3} more failures in manifest.json")
     if seconds is not None:

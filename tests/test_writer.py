@@ -72,7 +72,7 @@ def test_manifest_counts_add_up(tmp_path, clips):
     assert tr["num_frames"] == 32 and tr["label_counts"] == {"Beta": 2, "Gamma": 2}
     (failure,) = tr["failures"]
     assert failure["id"] == "v_Alpha_g09_c01" and "broken.avi" in failure["path"]
-    assert "cannot open" in failure["error"]  # the reason, not just the name
+    assert "cannot open" in failure["reason"]  # the reason, not just the name
     assert {d["id"] for d in tr["dropped_by_policy"]} == {"v_Alpha_g00_c01", "v_Alpha_g01_c01"}
     assert [s["file"] for s in tr["shards"]] == [
         f"train/clips-0000{k}-of-00003.tfrecord" for k in range(3)
