@@ -15,21 +15,25 @@ The package reads like the pipeline it teaches (each stage imports only the stag
       locks         one process at a time for the generate-once helpers (a lock file)
     extract         parallel, resumable batch extraction with a failure report;
                     extract_cli (its CLI)
-    records         SequenceExample format: record_keys (MediaPipe names), record_reader, truncation
+    records         SequenceExample format: record_keys (MediaPipe names), record_config,
+                    record_reader, truncation
       record_index  each shard's random-access index (record_wire: frame positions in a record)
+      atomic        whole-file writes: a temporary name, fsync, rename
     writer          sharded, deterministic, resumable TFRecord writer: shard_writer,
-                    writer_manifest, writer_cli (CLI)
+                    writer_manifest, writer_cli (CLI), sample_records (the sample's records)
     pipeline        tf.data reader: sample a window (sampling), read and decode only those frames
                     (pipeline_source, decode_window, shard_check)
       warp          crop + flip + rotation + resize as one affine warp of packed uint8 pixels
     augment         clip-consistent rotation, crop, flip and colour
     movinet         MoViNet base and streaming inference and top-k: movinet_models (Model Garden
-                    builder), movinet_load (Hub / SavedModel / untrained stand-in), movinet_labels
+                    builder), movinet_load (Hub / SavedModel / untrained stand-in), movinet_labels,
+                    downloads (the network check and cached downloads)
     animate         animated top-k probability plots
     train           fine-tuning MoViNet (train_data: sample pipelines; train_eval: accuracy,
                     confusion matrix, single-frame baseline)
-    export          SavedModel (base + stream) and TFLite export
-    beam            the same conversion on Apache Beam: beam_dofns, beam_options, beam_cli (CLI)
+    export          SavedModel (base + stream) and TFLite export (tflite_stream: running it)
+    beam            the same conversion on Apache Beam: beam_dofns, beam_options, beam_manifest,
+                    beam_cli (CLI)
     timing          a tiny tf.data throughput timer for notebooks and benchmarks
     render          run every notebook headless into build/
 

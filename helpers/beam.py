@@ -42,6 +42,14 @@ from helpers.beam_dofns import (
     group_targets,
     split_of,
 )
+from helpers.beam_manifest import (
+    COUNTS_FILE,
+    MANIFEST_FILE,
+    SHARD_TEMPLATE,
+    SUFFIX,
+    shard_pattern,
+    write_manifest,
+)
 from helpers.beam_options import (
     FAILURES_FILE,
     check_items,
@@ -49,7 +57,6 @@ from helpers.beam_options import (
     importable_helpers,
     notebook_safe,
     read_failures,
-    read_lines,
     with_defaults,
 )
 
@@ -71,31 +78,6 @@ __all__ = [
     "run_pipeline",
     "shard_pattern",
 ]
-
-MANIFEST_FILE = "manifest.json"
-SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
-"""Beam's shard name template: ``train/clips-00003-of-00008.tfrecord``, as ``helpers.writer``."""
-_SUFFIX = ".tfrecord"
-_COUNTS_PREFIX = "_beam_counts"
-
-
-def shard_pattern(
-    out_dir: str, split: str, *, name: str = "clips", compression: str | None = None
-) -> str:
-    """Returns the glob that matches one split's shards.
-
-    Args:
-        out_dir: The output folder (local path or a Beam filesystem URL such as ``gs://...``).
-        split: The split name.
-        name: The shard file prefix.
-        compression: ``None`` or ``"gzip"``.
-
-    Returns:
-        A glob, e.g. ``out/train/clips-*-of-*.tfrecord``.
-    """
-    suffix = _SUFFIX + (".gz" if compression == "gzip" else "")
-    return FileSystems.join(out_dir, split, f"{name}-*-of-*{suffix}")
-
 
 def build_pipeline(
     pipeline: beam.Pipeline,
@@ -126,7 +108,7 @@ def build_pipeline(
     """
     splits = sorted({split_of(item) for item in items})
     gzip = compression == "gzip"
-    suffix = _SUFFIX + (".gz" if gzip else "")
+    suffix = SUFFIX + (".gz" if gzip else "")
     videos = pipeline | "Items" >> beam.Create(list(items), reshuffle=True)
     convert = VideoToExamplesDoFn(label_map, cfg)
     if cfg.policy == "group_shortest":
@@ -179,7 +161,7 @@ def build_pipeline(
         | "CountsAndDrops" >> beam.Flatten()
         | "WriteCounts"
         >> beam.io.WriteToText(
-            FileSystems.join(out_dir, _COUNTS_PREFIX), num_shards=1, shard_name_template=""
+            FileSystems.join(out_dir, COUNTS_FILE), num_shards=1, shard_name_template=""
         )
     )
     _ = (
@@ -197,7 +179,8 @@ def _clear_outputs(out_dir: str, splits: Sequence[str], name: str) -> None:
     patterns = [shard_pattern(out_dir, s, name=name, compression=c)
                 for s in splits for c in (None, "gzip")]  # fmt: skip
     patterns += [p + ".index" for p in patterns]  # their random-access indexes (record_index)
-    patterns += [FileSystems.join(out_dir, name) for name in (FAILURES_FILE, MANIFEST_FILE)]
+    leftovers = (FAILURES_FILE, MANIFEST_FILE, MANIFEST_FILE + ".incomplete")
+    patterns += [FileSystems.join(out_dir, name) for name in leftovers]
     stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
     if stale:
         FileSystems.delete(stale)
@@ -260,48 +243,8 @@ def run_pipeline(
             compression=compression,
             name=name,
         )
-    counts_path = FileSystems.join(out, _COUNTS_PREFIX)
-    rows = [json.loads(line) for line in read_lines(counts_path)]
-    FileSystems.delete([counts_path])
-    counts = {row["split"]: row["count"] for row in rows if "count" in row}
-    dropped = sorted((row["dropped"] for row in rows if "dropped" in row), key=lambda d: d["id"])
-    from helpers.writer_manifest import FORMAT  # the same record format as the local writer
-
-    failures = read_failures(out)
-    manifest: dict[str, Any] = {
-        "format": FORMAT,
-        "written_by": "helpers.beam",
-        "name": name,
-        "pipeline_args": args,
-        "label_map": dict(label_map),
-        "config": cfg.to_dict(),
-        "compression": compression,
-        "failures_file": FAILURES_FILE,
-        "splits": {},
-    }
-    for split in splits:
-        matched = FileSystems.match([shard_pattern(out, split, name=name, compression=compression)])
-        files = sorted(os.path.basename(m.path) for m in matched[0].metadata_list)
-        for file in files if compression is None else ():  # plain shards: one read each
-            from helpers import record_index  # TensorFlow: only after the pipeline ran
-
-            record_index.index_shard(FileSystems.join(out, split, file))
-        failed = [row for row in failures if row["split"] == split]
-        manifest["splits"][split] = {
-            "num_clips_in": sum(split_of(item) == split for item in items),
-            "num_examples": counts.get(split, 0),
-            "num_failed": len(failed),
-            "num_dropped": sum(d["split"] == split for d in dropped),
-            "dropped_by_policy": [
-                {"id": d["id"], "frames": d["frames"]} for d in dropped if d["split"] == split
-            ],
-            "num_shards": len(files),
-            "shards": [{"file": f"{split}/{file}"} for file in files],
-            "failures": failed,
-        }
-    with FileSystems.create(FileSystems.join(out, MANIFEST_FILE)) as handle:
-        handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
-    return manifest
+    return write_manifest(out, items, splits, label_map, cfg, args, name=name,
+                          compression=compression)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

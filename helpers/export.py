@@ -28,12 +28,12 @@ import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 import tf_keras
 
 from helpers.atomic import atomic_write_bytes
 from helpers.movinet_models import build_movinet_classifier, copy_weights
+from helpers.tflite_stream import TFLiteStream
 
 __all__ = [
     "TFLiteStream",
@@ -264,44 +264,6 @@ def export_tflite_variants(
             out.parent.mkdir(parents=True, exist_ok=True)
             written.append(atomic_write_bytes(out, converter.convert()))
     return written
-
-
-class TFLiteStream:
-    """Runs a streaming TFLite MoViNet frame by frame, carrying the states between calls.
-
-    Args:
-        path: A file from :func:`export_tflite`.
-        num_threads: Interpreter threads.
-    """
-
-    def __init__(self, path: str | os.PathLike, num_threads: int | None = None) -> None:
-        self.path = Path(path)
-        self.interpreter = tf.lite.Interpreter(str(self.path), num_threads=num_threads)
-        self.runner = self.interpreter.get_signature_runner("serving_default")
-        details = self.runner.get_input_details()
-        self.image_shape = tuple(int(s) for s in details["image"]["shape"])
-        self._state_details = {k: v for k, v in details.items() if k != "image"}
-
-    def init_states(self) -> dict[str, np.ndarray]:
-        """Returns the zero states for the first frame."""
-        return {k: np.zeros(v["shape"], v["dtype"]) for k, v in self._state_details.items()}
-
-    def __call__(
-        self, states: dict[str, np.ndarray], frame: np.ndarray
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Feeds one frame ``[1, 1, H, W, 3]``; returns ``(logits [1, C], new states)``."""
-        out = self.runner(**states, image=np.asarray(frame, np.float32).reshape(self.image_shape))
-        logits = out.pop("logits")
-        return logits, out
-
-    def stream_logits(self, video: np.ndarray) -> np.ndarray:
-        """Streams a clip ``[T, H, W, 3]`` in [0, 1]; returns per-frame logits ``[T, C]``."""
-        states = self.init_states()
-        rows = []
-        for frame in np.asarray(video, np.float32):
-            logits, states = self(states, frame)
-            rows.append(logits[0])
-        return np.stack(rows)
 
 
 def path_size(path: str | os.PathLike) -> int:

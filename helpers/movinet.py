@@ -27,9 +27,9 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from helpers import config, frames
+from helpers.downloads import cached_download
 from helpers.movinet_labels import (
     KINETICS_600_LABELS_URL,
-    cached_download,
     check_labels,
     labels_for,
     load_labels,

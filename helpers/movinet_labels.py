@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from helpers import config
+from helpers.downloads import cached_download
 from helpers.movinet_load import MovinetModel
 
 __all__ = [
     "KINETICS_600_LABELS_URL",
-    "cached_download",
     "check_labels",
     "labels_for",
     "load_labels",
@@ -54,23 +54,6 @@ def check_labels(labels: Sequence[str], num_classes: int) -> list[str]:
             "pass the labels the model was trained with"
         )
     return labels
-
-
-def cached_download(url: str, path: Path, what: str) -> bool:
-    """Downloads ``url`` to ``path`` once (``tf_keras.utils.get_file``); True when it is there.
-
-    A failed download prints one line naming ``what`` and the error type, and returns False so the
-    caller can fall back to an offline copy.
-    """
-    if not path.exists():
-        try:
-            import tf_keras
-
-            tf_keras.utils.get_file(fname=path.name, origin=url, cache_dir=str(path.parent.parent),
-                                    cache_subdir=path.parent.name)  # fmt: skip
-        except Exception as err:  # any download failure: the caller falls back
-            print(f"Could not download {what} ({type(err).__name__}); using an offline copy.")
-    return path.exists()
 
 
 def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[str]:

@@ -14,19 +14,16 @@ The stand-in has random weights. ``model.untrained`` is True and ``model.descrip
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
-import socket
 import time
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
 
 import tensorflow as tf
 import tf_keras
 
 from helpers import config
+from helpers.downloads import reachable
 from helpers.movinet_models import (
     _check_mode,
     build_movinet_classifier,
@@ -171,30 +168,6 @@ def _standin(model_id: str, mode: str, num_classes: int) -> tf_keras.Model:
     return model
 
 
-def _reachable(url: str, timeout: float = 3.0) -> str | None:
-    """None when the URL's host (or its proxy) accepts a connection quickly, else the reason."""
-    parts = urlparse(url)
-    host, port = parts.hostname or "", 443
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy and not urllib.request.proxy_bypass(host):  # hub.load's urllib goes through it
-        via = urlparse(proxy if "://" in proxy else f"http://{proxy}")
-        host, port = via.hostname or "", via.port or 8080
-
-    def connect() -> None:
-        socket.create_connection((host, port), timeout=timeout).close()
-
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        pool.submit(connect).result(timeout=timeout + 1)
-    except concurrent.futures.TimeoutError:
-        return f"no answer from {host} within {timeout:.0f} s"
-    except OSError as err:
-        return f"cannot reach {host}: {err}"
-    finally:
-        pool.shutdown(wait=False)
-    return None
-
-
 def _from_saved_model(obj: Any, mode: str | None) -> tuple[str, int, tuple | None]:
     """Reads mode, class count and image shape from a loaded SavedModel's signatures."""
     sigs = getattr(obj, "signatures", {})
@@ -284,7 +257,7 @@ def load_movinet(
     else:
         url = hub_handle(model_id, mode, version)
         t0 = time.perf_counter()
-        reason = _reachable(url)
+        reason = reachable(url)
         if reason is None:
             try:
                 obj = hub.load(url)

@@ -36,7 +36,14 @@ from google.protobuf.message import DecodeError
 
 from helpers.record_keys import IMAGE_ENCODED_KEY
 from helpers.record_wire import Layout, WireFormatError, locate
-from helpers.shard_check import RecordFileError, count_plain
+from helpers.shard_check import (
+    FOOTER_BYTES,
+    HEADER_BYTES,
+    RecordFileError,
+    count_plain,
+    crc32c,
+    masked_crc,
+)
 
 __all__ = [
     "INDEX_KEYS",
@@ -66,7 +73,6 @@ INDEX_KEYS = {
     "frame_crc": "frames/crc32c",  # ... and of each frame's bytes
 }
 _LISTS = ("frame_offset", "frame_length", "frame_crc")  # one value per frame
-_HEADER, _FOOTER = 12, 4  # TFRecord framing: length (8) + its CRC (4) ... data CRC (4)
 
 
 def index_path(shard: str | Path) -> str:
@@ -92,9 +98,9 @@ def entries_for(
     """
     out, offset = [], 0
     for record in records:
-        start, crc = offset + _HEADER, _masked_crc(record)
+        start, crc = offset + HEADER_BYTES, masked_crc(record)
         out.append(_entry(record, locate(record, key), start, crc, shard_bytes))
-        offset += _HEADER + len(record) + _FOOTER
+        offset += HEADER_BYTES + len(record) + FOOTER_BYTES
     return out
 
 
@@ -102,8 +108,8 @@ def _entry(record: bytes, layout: Layout, start: int, crc: int, shard_bytes: int
     def ints(values: Sequence[int]) -> tf.train.Feature:
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
 
-    def crc32c(where: tuple[int, int]) -> int:
-        return _crc32c(record[where[0] : where[0] + where[1]])
+    def range_crc(where: tuple[int, int]) -> int:
+        return crc32c(record[where[0] : where[0] + where[1]])
 
     k = INDEX_KEYS
     feature = {
@@ -115,8 +121,8 @@ def _entry(record: bytes, layout: Layout, start: int, crc: int, shard_bytes: int
         k["context_length"]: ints([layout.context[1]]),
         k["frame_offset"]: ints([start + off for off, _ in layout.frames]),
         k["frame_length"]: ints([n for _, n in layout.frames]),
-        k["context_crc"]: ints([crc32c(layout.context)]),
-        k["frame_crc"]: ints([crc32c(frame) for frame in layout.frames]),
+        k["context_crc"]: ints([range_crc(layout.context)]),
+        k["frame_crc"]: ints([range_crc(frame) for frame in layout.frames]),
     }
     example = tf.train.Example(features=tf.train.Features(feature=feature))
     return example.SerializeToString(deterministic=True)
@@ -131,17 +137,6 @@ def write_index(shard: str | Path, entries: Sequence[bytes]) -> str:
             writer.write(entry)
     tf.io.gfile.rename(tmp, final, overwrite=True)
     return final
-
-
-def _crc32c(data: bytes) -> int:
-    import google_crc32c  # Beam's CRC library, already in requirements.txt
-
-    return google_crc32c.value(data)
-
-
-def _masked_crc(data: bytes) -> int:
-    crc = _crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def index_shard(shard: str | Path, key: str = IMAGE_ENCODED_KEY) -> str:
@@ -167,10 +162,10 @@ def index_shard(shard: str | Path, key: str = IMAGE_ENCODED_KEY) -> str:
     count_plain(shard, size)  # framing first: a clear error for a cut-off file
     records = []
     with tf.io.gfile.GFile(shard, "rb") as f:
-        while header := f.read(_HEADER):
+        while header := f.read(HEADER_BYTES):
             (length,) = struct.unpack("<Q", header[:8])
-            data, (crc,) = f.read(length), struct.unpack("<I", f.read(_FOOTER))
-            if _masked_crc(data) != crc:
+            data, (crc,) = f.read(length), struct.unpack("<I", f.read(FOOTER_BYTES))
+            if masked_crc(data) != crc:
                 raise RecordFileError(shard, f"record {len(records)} fails its CRC check")
             records.append(data)
     try:
@@ -196,7 +191,7 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
         size = tf.io.gfile.stat(str(shard)).length
         count = count_plain(path, tf.io.gfile.stat(path).length)
         with tf.io.gfile.GFile(path, "rb") as f:
-            header = f.read(_HEADER)
+            header = f.read(HEADER_BYTES)
             first = f.read(struct.unpack("<Q", header[:8])[0]) if header else None
     except (RecordFileError, tf.errors.OpError, struct.error):
         return None
@@ -220,10 +215,10 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
     (start,), (length,), (crc,) = recorded[1:]
     try:
         with tf.io.gfile.GFile(str(shard), "rb") as f:
-            f.seek(start - _HEADER)
+            f.seek(start - HEADER_BYTES)
             head = f.read(8)
             f.seek(start + length)
-            tail = f.read(_FOOTER)
+            tail = f.read(FOOTER_BYTES)
     except tf.errors.OpError:
         return None
     same = head == struct.pack("<Q", length) and tail == struct.pack("<I", crc)
@@ -290,7 +285,7 @@ def read_ranges(
             )  # fmt: skip
     if crcs is not None:
         for k, (start, length) in enumerate(ranges):
-            if _crc32c(out[k]) != int(crcs[k]):
+            if crc32c(out[k]) != int(crcs[k]):
                 raise RecordFileError(
                     name, f"bytes {start}-{start + length} fail their CRC check: the shard is "
                     "damaged, or changed after it was indexed (rewrite it, or rebuild the index "

@@ -19,16 +19,23 @@ from pathlib import Path
 import tensorflow as tf
 
 __all__ = [
+    "FOOTER_BYTES",
+    "HEADER_BYTES",
     "SIDECAR_SUFFIXES",
     "Files",
     "RecordFileError",
     "check_record_file",
     "count_plain",
+    "crc32c",
     "is_gzip",
     "list_files",
+    "masked_crc",
 ]
 
 Files = str | Path | Sequence[str | Path]
+
+HEADER_BYTES, FOOTER_BYTES = 12, 4
+"""TFRecord framing: ``length`` (8 bytes) + its masked CRC (4) ... the data's masked CRC (4)."""
 
 SIDECAR_SUFFIXES = (".json", ".index", ".incomplete")
 """Files beside the shards (writer reports, record indexes, temporaries) that a glob skips."""
@@ -131,11 +138,11 @@ def count_plain(path: str, size: int) -> int:
     with tf.io.gfile.GFile(path, "rb") as f:
         while pos < size:
             f.seek(pos)
-            header = f.read(12)
-            if len(header) < 12:
+            header = f.read(HEADER_BYTES)
+            if len(header) < HEADER_BYTES:
                 raise RecordFileError(path, f"truncated record header after {count} records")
             (length,) = struct.unpack("<Q", header[:8])
-            pos += 12 + length + 4
+            pos += HEADER_BYTES + length + FOOTER_BYTES
             if pos > size:
                 raise RecordFileError(path, f"truncated record {count} ({length} bytes)")
             count += 1
@@ -146,11 +153,24 @@ def _count_gzip(path: str) -> int:
     """Streams the decompressed bytes (GZIP cannot seek) and counts whole records."""
     count = 0
     with tf.io.gfile.GFile(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
-        while header := stream.read(12):
-            if len(header) < 12:
+        while header := stream.read(HEADER_BYTES):
+            if len(header) < HEADER_BYTES:
                 raise RecordFileError(path, f"truncated record header after {count} records")
             (length,) = struct.unpack("<Q", header[:8])
-            if len(stream.read(length + 4)) < length + 4:
+            if len(stream.read(length + FOOTER_BYTES)) < length + FOOTER_BYTES:
                 raise RecordFileError(path, f"truncated record {count} ({length} bytes)")
             count += 1
     return count
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli) of ``data``, as TFRecord framing and the record index use it."""
+    import google_crc32c  # Beam's CRC library, already in requirements.txt
+
+    return google_crc32c.value(data)
+
+
+def masked_crc(data: bytes) -> int:
+    """The masked CRC-32C that follows a TFRecord's length and its data."""
+    crc = crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF

@@ -20,10 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import config, locks, record_index, sources
+from helpers import record_index, sources
 from helpers.atomic import atomic_write_json
 from helpers.parallel import run_parallel
 from helpers.records import RecordConfig, count_frames
+from helpers.sample_records import ensure_sample_records
 from helpers.shard_writer import (
     ShardTask,
     assign_shards,
@@ -246,81 +247,6 @@ def write_dataset(
     manifest = read_manifest(out_dir)
     assert manifest is not None
     return manifest
-
-
-def ensure_sample_records(
-    policy: str = "none",
-    *,
-    num_frames: int = 16,
-    short_policy: str = "loop",
-    size: int | None = None,
-    fps: float | None = None,
-    quality: int = 90,
-    shards: int = 2,
-    workers: int = 1,
-    seed: int = 0,
-    out_dir: str | Path | None = None,
-) -> Path:
-    """Writes the sample data's train/test records once and returns their folder (idempotent).
-
-    Later notebooks call this to get records without repeating notebook 02. The folder is
-    ``config.DATA_DIR / "records" / "sample[_ci]_<policy>[_<num_frames>][_s<size>][_fps<fps>]"``
-    (``sample_ci`` in CI fast mode, whose sample set is smaller).
-
-    Args:
-        policy: Truncation policy (``"none"``, ``"fixed"``, ``"group_shortest"``, ``"chunks"``).
-        num_frames: Frames per example for ``"fixed"``, window for ``"chunks"``, group size for
-            ``"group_shortest"``.
-        short_policy: For ``"fixed"``: ``"drop"``, ``"loop"`` or ``"repeat_last"``.
-        size: Short side in pixels (None: keep the sample's size).
-        fps: Resample to this rate (None: keep).
-        quality: JPEG quality.
-        shards: Train shards (test gets ``max(1, shards // 2)``).
-        workers: Worker processes.
-        seed: Shuffle seed.
-        out_dir: Override the folder.
-
-    Returns:
-        The dataset folder (with ``manifest.json``, ``train/`` and ``test/``).
-    """
-    from helpers import sample_data
-
-    kwargs: dict[str, Any] = {"policy": policy, "size": size, "fps": fps, "quality": quality}
-    suffix = ""
-    if policy in ("fixed", "chunks"):
-        kwargs["num_frames"] = num_frames
-        suffix += f"_{num_frames}"
-    if policy == "fixed":
-        kwargs["short_policy"] = short_policy
-        suffix += f"_{short_policy}"
-    if policy == "group_shortest":
-        kwargs["group_size"] = num_frames
-        suffix += f"_g{num_frames}"
-    suffix += (f"_s{size}" if size else "") + (f"_fps{fps:g}" if fps else "")
-    cfg = RecordConfig(**kwargs)
-    prefix = "sample_ci" if config.FAST else "sample"  # the two sample sets differ
-    out = Path(out_dir) if out_dir else config.DATA_DIR / "records" / f"{prefix}_{policy}{suffix}"
-    data = sample_data.ensure_sample_data()  # returns at once when present
-    train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
-    test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
-
-    with locks.exclusive(out.parent / f".{out.name}.lock"):  # one process writes, others wait
-        manifest = read_manifest(out)
-        if not (
-            manifest
-            and manifest["config"] == cfg.to_dict()
-            and {"train", "test"} <= set(manifest["splits"])
-            and manifest["splits"]["train"]["num_clips_in"] == len(train)
-            and manifest["splits"]["test"]["num_clips_in"] == len(test)
-        ):
-            manifest = write_dataset(
-                train, test, out, cfg, shards=shards, test_shards=max(1, shards // 2),
-                workers=workers, seed=seed,
-            )  # fmt: skip
-        for split in ("train", "test"):  # folders written before the writer made indexes
-            for shard in manifest["splits"][split]["shards"]:
-                record_index.ensure_index(out / shard["file"])
-    return out
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from helpers import (
     beam,
     beam_cli,
     beam_dofns,
+    beam_manifest,
     beam_options,
     config,
     record_index,
@@ -184,6 +185,28 @@ def test_shard_count_is_honoured(videos: Path, tmp_path: Path, gzip: bool) -> No
         f"train/{w}" for w in want
     ]
     assert len(_read_split(out, "train", gzip=gzip)) == len(items)
+
+
+def test_a_job_killed_while_writing_its_manifest_leaves_none(
+    videos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = sources.folder_items(videos, split="train")
+    cfg, out = records.RecordConfig(size=16, max_frames=4), tmp_path / "out"
+    args = dict(num_shards=1, pipeline_args=IN_PROCESS)
+    beam.run_pipeline(items, {"Orbit": 0, "Spin": 1}, cfg, out, **args)  # an old, good run
+
+    def killed(sources_, destinations):
+        raise OSError("killed before the rename")
+
+    monkeypatch.setattr(beam_manifest.FileSystems, "rename", killed)
+    with pytest.raises(OSError, match="killed"):
+        beam.run_pipeline(items, {"Orbit": 0, "Spin": 1}, cfg, out, **args)
+    assert not (out / "manifest.json").exists()  # not the old one, not a cut one: unfinished
+    monkeypatch.undo()
+    manifest = beam.run_pipeline(items, {"Orbit": 0, "Spin": 1}, cfg, out, **args)
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["failures.jsonl",
+                                                                      "manifest.json"]
 
 
 class _FakeRemote:

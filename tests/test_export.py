@@ -1,4 +1,4 @@
-"""Tests for helpers.export: base/stream SavedModels and TFLite agree (tiny random-weight A0)."""
+"""Tests for helpers.export and helpers.tflite_stream: SavedModels and TFLite agree (tiny A0)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.writer: shards, manifest, determinism, kill-and-resume, labels and the CLI."""
+"""Tests for helpers.writer and sample_records: shards, manifest, determinism, resume, CLI."""
 
 from __future__ import annotations
 
