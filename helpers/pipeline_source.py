@@ -157,5 +157,4 @@ def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, dec
                              stateful=False)  # only the context and the chosen frames  # fmt: skip
     known = flat.shape[0]  # static for fixed windows: lets the decode unroll
     data = tf.ensure_shape(data, [None if known is None else known + 1])
-    context = parse_context(data[0])
-    return context, idx, valid, data[1:], None
+    return parse_context(data[0]), idx, valid, data[1:], None
