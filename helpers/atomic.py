@@ -14,7 +14,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "partial_name"]
+__all__ = ["PARTIAL_SUFFIX", "atomic_write_bytes", "atomic_write_json", "partial_name"]
+
+PARTIAL_SUFFIX = ".incomplete"
+"""Appended to a file's name while it is written (shards, indexes and the Beam manifest too)."""
 
 
 def partial_name(path: str | os.PathLike) -> Path:
@@ -24,7 +27,7 @@ def partial_name(path: str | os.PathLike) -> Path:
     ``*.tfrecord*`` never picks up a half-written file.)
     """
     path = Path(path)
-    return path.with_name(path.name + ".incomplete")
+    return path.with_name(path.name + PARTIAL_SUFFIX)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

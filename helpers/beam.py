@@ -34,6 +34,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from helpers.atomic import PARTIAL_SUFFIX
 from helpers.beam_dofns import (
     DROPPED_TAG,
     FAILED_TAG,
@@ -179,7 +180,7 @@ def _clear_outputs(out_dir: str, splits: Sequence[str], name: str) -> None:
     patterns = [shard_pattern(out_dir, s, name=name, compression=c)
                 for s in splits for c in (None, "gzip")]  # fmt: skip
     patterns += [p + ".index" for p in patterns]  # their random-access indexes (record_index)
-    leftovers = (FAILURES_FILE, MANIFEST_FILE, MANIFEST_FILE + ".incomplete")
+    leftovers = (FAILURES_FILE, MANIFEST_FILE, MANIFEST_FILE + PARTIAL_SUFFIX)
     patterns += [FileSystems.join(out_dir, name) for name in leftovers]
     stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
     if stale:

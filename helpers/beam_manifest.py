@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from helpers.atomic import PARTIAL_SUFFIX
 from helpers.beam_dofns import split_of
 from helpers.beam_options import FAILURES_FILE, read_failures, read_lines
 
@@ -130,7 +131,7 @@ def write_manifest(
         },
     }
     final = FileSystems.join(out, MANIFEST_FILE)
-    partial = final + ".incomplete"
+    partial = final + PARTIAL_SUFFIX  # (a URL: not a Path)
     with FileSystems.create(partial) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
     FileSystems.rename([partial], [final])

@@ -142,9 +142,10 @@ def chosen_frames(mode: str, path: tf.Tensor, serialized: tf.Tensor, choose, dec
     if mode == "record":
         parsed = parse_example(serialized)  # the record format's one parser (helpers.records)
         idx, valid = choose(_non_empty(tf.shape(parsed["frames"])[0], path, parsed["id"]))
-        jpegs = _jpegs(tf.gather(parsed["frames"], tf.reshape(idx, [-1])), path, parsed["id"])
-        every = _jpegs(parsed["frames"], path, parsed["id"]) if decode_all else None
-        return parsed, idx, valid, jpegs, every
+        frames = _jpegs(parsed["frames"], path, parsed["id"]) if decode_all else parsed["frames"]
+        jpegs = tf.gather(frames, tf.reshape(idx, [-1]))  # checked once: these, or all of them
+        jpegs = jpegs if decode_all else _jpegs(jpegs, path, parsed["id"])
+        return parsed, idx, valid, jpegs, frames if decode_all else None
     entry = record_index.parse_entry(serialized)
     count = _non_empty(tf.shape(entry["frame_offset"])[0], path,
                        "the record with its context at byte", entry["context_offset"])  # fmt: skip

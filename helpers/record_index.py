@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 from google.protobuf.message import DecodeError
 
+from helpers.atomic import PARTIAL_SUFFIX
 from helpers.record_keys import IMAGE_ENCODED_KEY
 from helpers.record_wire import Layout, WireFormatError, locate
 from helpers.shard_check import (
@@ -131,7 +132,7 @@ def _entry(record: bytes, layout: Layout, start: int, crc: int, shard_bytes: int
 def write_index(shard: str | Path, entries: Sequence[bytes]) -> str:
     """Writes ``entries`` as the index of ``shard``, atomically (temporary name, then rename)."""
     final = index_path(shard)
-    tmp = final + ".incomplete"
+    tmp = final + PARTIAL_SUFFIX  # (gs:// paths too: not a Path)
     with tf.io.TFRecordWriter(tmp) as writer:
         for entry in entries:
             writer.write(entry)

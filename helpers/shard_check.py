@@ -18,6 +18,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from helpers.atomic import PARTIAL_SUFFIX
+
 __all__ = [
     "FOOTER_BYTES",
     "HEADER_BYTES",
@@ -37,7 +39,7 @@ Files = str | Path | Sequence[str | Path]
 HEADER_BYTES, FOOTER_BYTES = 12, 4
 """TFRecord framing: ``length`` (8 bytes) + its masked CRC (4) ... the data's masked CRC (4)."""
 
-SIDECAR_SUFFIXES = (".json", ".index", ".incomplete")
+SIDECAR_SUFFIXES = (".json", ".index", PARTIAL_SUFFIX)
 """Files beside the shards (writer reports, record indexes, temporaries) that a glob skips."""
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from helpers import record_index
-from helpers.atomic import atomic_write_json
+from helpers.atomic import atomic_write_json, partial_name
 from helpers.records import RecordConfig, item_to_examples_with_stats
 from helpers.sources import VideoItem
 
@@ -200,7 +200,7 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         labels[item.label if item.label is not None else ""] += len(got)
         sizes.add((stats["height"], stats["width"]))
     order = np.random.default_rng([task.seed, task.index]).permutation(len(examples))
-    tmp = task.path.with_name(task.path.name + ".incomplete")
+    tmp = partial_name(task.path)
     options = tf.io.TFRecordOptions(compression_type="GZIP" if task.compress else "")
     digest = hashlib.sha256()
     with tf.io.TFRecordWriter(str(tmp), options) as writer:
