@@ -25,17 +25,40 @@ def _crop_window(shape: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
 RATIOS = (1, 2, 4, 8)  # the DCT-domain scales libjpeg decodes at
 
 
-def _decode_each(encoded: tf.Tensor, fn) -> tf.Tensor | list[tf.Tensor]:
-    """``fn`` on every JPEG: unrolled (a list, decoded in parallel) when ``K <= 64`` is static."""
+_MIXED = "frames of different sizes (all frames of a record must have one size)"
+
+
+def _decode_each(encoded: tf.Tensor, fn, where: tuple = ()) -> tf.Tensor | list[tf.Tensor]:
+    """``fn`` on every JPEG: unrolled (a list, decoded in parallel) when ``K <= 64`` is static.
+
+    Frames of different sizes are an error that adds ``where`` (e.g. the record and shard) to its
+    message; TensorFlow's own stacking error names neither.
+    """
     static = encoded.shape[0]
     if static is not None and static <= 64:
-        return [fn(encoded[i]) for i in range(static)]
+        frames = [fn(encoded[i]) for i in range(static)]
+        if static > 1:
+            shapes = tf.stack([tf.shape(frame) for frame in frames])
+            ok = tf.reduce_all(shapes == shapes[0])
+            message = [_MIXED, *where, "sizes:", shapes]
+            check = tf.debugging.Assert(ok, message, summarize=3 * static)
+            with tf.control_dependencies([check]):  # every use of the frames takes frame 0 too
+                frames[0] = tf.identity(frames[0])
+        return frames
+
+    def checked(data: tf.Tensor) -> tf.Tensor:  # the header's size against the first frame's
+        size, first = tf.image.extract_jpeg_shape(data), tf.image.extract_jpeg_shape(encoded[0])
+        check = tf.debugging.Assert(tf.reduce_all(size == first),
+                                    [_MIXED, *where, "sizes:", first, size])  # fmt: skip
+        with tf.control_dependencies([check]):
+            return fn(data)
+
     spec = tf.TensorSpec([None, None, 3], tf.uint8)
-    return tf.map_fn(fn, encoded, fn_output_signature=spec, parallel_iterations=16)
+    return tf.map_fn(checked, encoded, fn_output_signature=spec, parallel_iterations=16)
 
 
 def decode_scaled(
-    encoded: tf.Tensor, size: tuple[int, int]
+    encoded: tf.Tensor, size: tuple[int, int], where: tuple = ()
 ) -> tuple[tf.Tensor | list[tf.Tensor], tf.Tensor]:
     """Decodes whole frames at the smallest DCT scale that still covers ``size``, and the window.
 
@@ -48,6 +71,8 @@ def decode_scaled(
     Args:
         encoded: JPEG strings ``[K]``, all frames the same size (the record writer's guarantee).
         size: Output ``(height, width)``.
+        where: Tensors or strings added to the error for frames of different sizes (the
+            pipeline passes the record's id and shard).
 
     Returns:
         ``(frames, box)``: a list of ``K`` ``uint8 [h, w, 3]`` frames when ``K <= 64`` is static
@@ -59,7 +84,7 @@ def decode_scaled(
     choice = tf.reduce_sum(tf.cast(tf.stack(fits), tf.int32))  # fits are nested: an index
 
     def branch(ratio: int):
-        return lambda: _decode_each(encoded, lambda d: tf.io.decode_jpeg(d, 3, ratio=ratio))
+        return lambda: _decode_each(encoded, lambda d: tf.io.decode_jpeg(d, 3, ratio=ratio), where)
 
     frames = tf.switch_case(choice, [branch(r) for r in RATIOS])
     ratio = tf.cast(tf.gather(RATIOS, choice), tf.float32)
@@ -68,18 +93,19 @@ def decode_scaled(
 
 
 def decode_frames(
-    encoded: tf.Tensor, size: tuple[int, int] | None = None
+    encoded: tf.Tensor, size: tuple[int, int] | None = None, where: tuple = ()
 ) -> tf.Tensor:
     """Decodes JPEG strings ``[K]`` into ``uint8 [K, h, w, 3]``, cropped to ``size``'s aspect.
 
     With ``size``, the frames come from :func:`decode_scaled` (so at 1/2, 1/4 or 1/8 scale when
     the window is that much larger than ``size``; never smaller than ``size``), then cropped to
-    the window. Without it, whole frames at full size.
+    the window. Without it, whole frames at full size. Frames of different sizes are an error
+    (with ``where`` in its message, as for :func:`decode_scaled`).
     """
     if size is None:
-        frames = _decode_each(encoded, lambda data: tf.io.decode_jpeg(data, channels=3))
+        frames = _decode_each(encoded, lambda data: tf.io.decode_jpeg(data, channels=3), where)
         return tf.stack(frames) if isinstance(frames, list) else frames
-    return crop_to_box(*decode_scaled(encoded, size))
+    return crop_to_box(*decode_scaled(encoded, size, where))
 
 
 def crop_to_box(frames: tf.Tensor | list[tf.Tensor], box: tf.Tensor) -> tf.Tensor:

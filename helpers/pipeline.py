@@ -216,15 +216,16 @@ def build_dataset(
 
         parsed, idx, valid, chosen, every = chosen_frames(mode, *element, choose, decode_all)
         flat_idx = tf.reshape(idx, [-1])
+        where = ("in record", parsed["id"], "of", element[0])  # for frames of mixed sizes
         if decode_all:  # the slow way (decode everything, then pick), kept for comparisons
-            every, box = decode_scaled(every, size)  # the same frames and window as below
+            every, box = decode_scaled(every, size, where)  # the same frames and window as below
             frames = tf.gather(every, flat_idx)
             if sampling == "all":  # as decode_frames: cropped to the window, no warp to do it
                 frames, box = crop_to_box(frames, box), None
         elif sampling == "all":
-            frames, box = decode_frames(chosen, size), None
+            frames, box = decode_frames(chosen, size, where), None
         else:  # whole frames (at a DCT scale) + the window: the warp crops for free
-            frames, box = decode_scaled(chosen, size)
+            frames, box = decode_scaled(chosen, size, where)
         clip, colour = _resize_augment(frames, box, aug_seed)  # packed [H*W, K] or uint8 frames
         flat_valid = tf.cast(tf.reshape(valid, [-1]), clip.dtype)
         if short == "pad":  # black frames where the clip ran out

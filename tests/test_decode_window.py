@@ -53,6 +53,20 @@ def test_unknown_frame_count_uses_map_fn():
     np.testing.assert_array_equal(out, decode_frames(encoded, (20, 20)).numpy())  # unrolled path
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_frames_of_different_sizes_are_an_error_naming_where(known):
+    encoded = tf.concat([jpegs(2, 40, 48), jpegs(1, 48, 48)], 0)
+    decode = lambda e: decode_frames(e, (32, 32), where=("in", "clip7"))  # noqa: E731
+    if not known:  # the map_fn path (a frame count only known when it runs)
+        decode = tf.function(decode, input_signature=[tf.TensorSpec([None], tf.string)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="frames of different sizes") as err:
+        decode(encoded)
+    assert "clip7" in str(err.value) and "48" in str(err.value)
+    assert decode(encoded[:2]).shape == (2, 40, 40, 3)  # one size: no error
+    with pytest.raises(tf.errors.InvalidArgumentError, match="different sizes"):
+        decode_frames(encoded)  # whole frames too
+
+
 def test_mean_colour_and_resize_frames():
     frames = np.zeros((2, 8, 8, 3), np.uint8)
     frames[..., 0], frames[..., 2] = 255, 51

@@ -219,28 +219,52 @@ def test_a_record_without_frames_is_an_error_naming_the_shard(tmp_path, read):
     assert ("empty_clip" if read == "record" else "context at byte] [12]") in str(err.value)
 
 
-@pytest.mark.parametrize("read", ["record", "index", "decode_all"])
-def test_png_frames_are_an_error_naming_the_record_and_shard(tmp_path, read):
-    # MediaSequence allows PNG frames; this reader decodes JPEG only, and must say where.
-    path = tmp_path / "pngs.tfrecord"
+def write_odd_records(path, odd) -> None:
+    """Two 4-frame records: ``clip0`` is plain JPEGs, ``clip1`` is ``odd(k, frame)`` bytes."""
     with tf.io.TFRecordWriter(str(path)) as writer:
-        for n, encode in enumerate([tf.io.encode_jpeg, tf.io.encode_png]):
+        for n, encode in enumerate([lambda k, frame: tf.io.encode_jpeg(frame), odd]):
             example = tf.train.SequenceExample()
             example.context.feature["example/id"].bytes_list.value.append(f"clip{n}".encode())
             frames = example.feature_lists.feature_list["image/encoded"].feature
             for k in range(4):
-                frames.add().bytes_list.value.append(encode(index_frame(k)).numpy())
+                frames.add().bytes_list.value.append(encode(k, index_frame(k)).numpy())
             writer.write(example.SerializeToString())
     record_index.index_shard(path)
-    kw = {"decode_all": True} if read == "decode_all" else {"read": read}
-    ds = pipeline.build_dataset(str(path), num_frames=2, sampling="middle", image_size=SIZE,
-                                batch_size=1, **kw)  # fmt: skip
-    it = iter(ds)
-    assert next(it)["id"].numpy().tolist() == [b"clip0"]  # the JPEG record reads
-    with pytest.raises(tf.errors.OpError, match="not a JPEG") as err:
+
+
+def first_reads_second_fails(path, match: str, **kw):
+    """Reads ``clip0``, then returns the error ``clip1`` raises (it must raise one)."""
+    kw = {"num_frames": 2, "sampling": "middle", **kw}
+    it = iter(pipeline.build_dataset(str(path), image_size=SIZE, batch_size=1, **kw))
+    assert next(it)["id"].numpy().tolist() == [b"clip0"]  # the good record reads
+    with pytest.raises(tf.errors.OpError, match=match) as err:
         next(it)
+    return str(err.value)
+
+
+MODES = {"record": {"read": "record"}, "index": {"read": "index"},
+         "decode_all": {"decode_all": True}}  # fmt: skip
+
+
+@pytest.mark.parametrize("read", list(MODES))
+def test_png_frames_are_an_error_naming_the_record_and_shard(tmp_path, read):
+    # MediaSequence allows PNG frames; this reader decodes JPEG only, and must say where.
+    path = tmp_path / "pngs.tfrecord"
+    write_odd_records(path, lambda k, frame: tf.io.encode_png(frame))
+    message = first_reads_second_fails(path, "not a JPEG", **MODES[read])
     where = "context at byte" if read == "index" else "clip1"  # (no id before the parse)
-    assert where in str(err.value) and "pngs.tfrecord" in str(err.value)
+    assert where in message and "pngs.tfrecord" in message
+
+
+@pytest.mark.parametrize("read", [*MODES, "all", "train"])
+def test_frames_of_mixed_sizes_are_an_error_naming_the_record_and_shard(tmp_path, read):
+    # TensorFlow's own error here ("Shapes of all inputs must match") names neither.
+    path = tmp_path / "mixed.tfrecord"
+    write_odd_records(path, lambda k, frame: tf.io.encode_jpeg(frame[: SIZE - 8 * (k == 3)]))
+    kw = {"all": {"sampling": "all", "num_frames": None}, "train": {"training": True},
+          **MODES}[read]  # fmt: skip
+    message = first_reads_second_fails(path, "frames of different sizes", **{"num_frames": 4, **kw})
+    assert "clip1" in message and "mixed.tfrecord" in message
 
 
 def test_all_mode_pads_and_masks(tmp_path):
