@@ -69,7 +69,8 @@ def decode_scaled(
     the window straight out of the whole frame, which saves a copy.
 
     Args:
-        encoded: JPEG strings ``[K]``, all frames the same size (the record writer's guarantee).
+        encoded: JPEG strings ``[K]``, all frames one size (the record writer's guarantee;
+            frames of different sizes are an error).
         size: Output ``(height, width)``.
         where: Tensors or strings added to the error for frames of different sizes (the
             pipeline passes the record's id and shard).
