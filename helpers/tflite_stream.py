@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["TFLiteStream"]
+try:  # LiteRT, TFLite's own successor: tf.lite.Interpreter is deprecated (it warns on every use)
+    from ai_edge_litert.interpreter import Interpreter
+except ImportError:  # (requirements.txt installs it; a bare TensorFlow still has the old one)
+    Interpreter = tf.lite.Interpreter
+
+__all__ = ["Interpreter", "TFLiteStream"]
 
 
 class TFLiteStream:
@@ -29,7 +34,7 @@ class TFLiteStream:
 
     def __init__(self, path: str | os.PathLike, num_threads: int | None = None) -> None:
         self.path = Path(path)
-        self.interpreter = tf.lite.Interpreter(str(self.path), num_threads=num_threads)
+        self.interpreter = Interpreter(str(self.path), num_threads=num_threads)
         self.runner = self.interpreter.get_signature_runner("serving_default")
         details = self.runner.get_input_details()
         self.image_shape = tuple(int(s) for s in details["image"]["shape"])
