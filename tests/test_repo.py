@@ -40,8 +40,7 @@ def test_notebook_has_no_outputs(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_cells_have_unique_ids(path: Path):
-    # nbformat 4.5 requires them (a cell without one is a warning now, a hard error later), and
-    # Colab and JupyterLab use them to keep comments and collaboration on the right cell.
+    # nbformat 4.5 requires them: a cell without one is a warning now, a hard error later.
     ids = [cell.get("id") for cell in _cells(path)]
     missing = [i for i, cid in enumerate(ids) if not cid]
     assert not missing, f"{path.name}: cells {missing} have no id"
