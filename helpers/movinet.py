@@ -27,7 +27,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from helpers import config, frames
-from helpers.downloads import cached_download
+from helpers.utils.downloads import cached_download
 from helpers.movinet_labels import (
     KINETICS_600_LABELS_URL,
     check_labels,

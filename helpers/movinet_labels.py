@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from helpers import config
-from helpers.downloads import cached_download
+from helpers.utils.downloads import cached_download
 from helpers.movinet_load import MovinetModel
 
 __all__ = [

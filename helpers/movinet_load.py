@@ -23,7 +23,7 @@ import tensorflow as tf
 import tf_keras
 
 from helpers import config
-from helpers.downloads import reachable
+from helpers.utils.downloads import reachable
 from helpers.movinet_models import (
     _check_mode,
     build_movinet_classifier,

@@ -6,7 +6,7 @@ import socket
 
 import tf_keras
 
-from helpers import downloads
+from helpers.utils import downloads
 
 
 def test_the_network_check_goes_through_a_configured_proxy(monkeypatch):

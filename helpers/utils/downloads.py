@@ -4,7 +4,7 @@ Our CI and many corporate machines have no route to TF Hub or GitHub, and a bloc
 can hang for minutes. The loaders therefore ask :func:`reachable` first (a 3-second connect, via
 the configured proxy when there is one) and fall back, loudly, to an offline path::
 
-    from helpers import downloads
+    from helpers.utils import downloads
     downloads.reachable("https://tfhub.dev/...")              # None, or why not
     downloads.cached_download(url, Path("data/x.txt"), "x")   # True when the file is there
 """

@@ -1,0 +1,1 @@
+"""Small shared tools: atomic writes, lock files, the process pool, downloads, timing."""
