@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import beam, records, sample_data, sources, writer  # noqa: E402
+from helpers import beam, records, sources, writer  # noqa: E402
+from helpers.sample import data as sample_data
 
 GOAL = 1.5
 SMALL = 4

@@ -36,7 +36,8 @@ import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, extract, sample_data, sources  # noqa: E402
+from helpers import config, extract, sources  # noqa: E402
+from helpers.sample import data as sample_data
 from helpers.sources import VideoItem  # noqa: E402
 
 QUALITY = 90

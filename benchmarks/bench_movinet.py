@@ -35,7 +35,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from helpers import animate, movinet  # noqa: E402
+from helpers import movinet  # noqa: E402
+from helpers.movinet import animate
 
 WIDTH, HEIGHT = 480, 540  # output size of every renderer compared
 

@@ -67,7 +67,6 @@ from pipeline_readers import (  # noqa: E402
     window_bytes,
 )
 
-from helpers import (  # noqa: E402
     config,
     frames,
     pipeline,
@@ -78,7 +77,7 @@ from helpers import (  # noqa: E402
     sources,
     writer,
 )
-from helpers.timing import Throughput, throughput  # noqa: E402
+from helpers.pipeline.timing import Throughput, throughput  # noqa: E402
 
 # Batches read before each clock starts, the same for every reader: tracing, file opening and the
 # tf.data autotuner's ramp-up are start-up costs, not throughput (and see measure() for XLA).

@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, frames, records, sample_data, sources, writer  # noqa: E402
+from helpers import config, frames, records, sources, writer  # noqa: E402
+from helpers.sample import data as sample_data
 
 GOAL = 10.0
 SMALL = 4

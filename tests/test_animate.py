@@ -8,7 +8,7 @@ import mediapy
 import numpy as np
 import pytest
 
-from helpers import animate
+from helpers.movinet import animate
 from helpers.frames import setup_mediapy
 
 T, C = 6, 10

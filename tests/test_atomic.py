@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from helpers import atomic, shard_check
+from helpers.utils import atomic
+from helpers.records import framing as shard_check
 
 
 def test_writes_and_replaces(tmp_path):

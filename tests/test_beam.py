@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import (
     beam,
     beam_cli,
     beam_dofns,

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import export, movinet
-from helpers.movinet_models import build_movinet_classifier
+from helpers import movinet
+from helpers.train import export
+from helpers.movinet.models import build_movinet_classifier
 
 RES, FRAMES, CLASSES = 32, 6, 4
 LABELS = ["clap", "jump", "spin cw", "spin ccw"]

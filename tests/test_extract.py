@@ -16,7 +16,7 @@ import pytest
 
 from helpers import config
 from helpers.extract import REPORT_NAME, extract_many, main, output_dir
-from helpers.sample_data import read_frame_index, write_index_video
+from helpers.sample.data import read_frame_index, write_index_video
 from helpers.sources import VideoItem, folder_items, kinetics_items
 
 ROOT = Path(__file__).resolve().parent.parent

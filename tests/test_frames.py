@@ -11,17 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from helpers.frames import (
-    FrameReader,
-    VideoDecodeError,
-    decode,
-    decode_jpeg,
-    encode_jpeg,
-    probe,
-    resize_frames,
-    save_jpeg_folder,
-)
-from helpers.sample_data import read_frame_index, write_index_video
+from helpers.frames import FrameReader, VideoDecodeError, decode, decode_jpeg, encode_jpeg, probe, resize_frames, save_jpeg_folder
+from helpers.sample.data import read_frame_index, write_index_video
 
 
 def indices(clip) -> list[int]:
@@ -200,7 +191,7 @@ def test_save_jpeg_folder_from_reader_equals_from_clip(tmp_path, vid30):
 
 
 def test_a_jpeg_folder_only_appears_under_its_name_when_complete(tmp_path, vid30, monkeypatch):
-    from helpers import jpeg
+    from helpers.frames import jpeg
 
     clip = decode(vid30, max_frames=3)
     save_jpeg_folder(clip, tmp_path / "old")  # an earlier, complete folder to be replaced

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from helpers import locks
+from helpers.utils import locks
 
 
 def test_second_holder_waits_for_the_first(tmp_path):

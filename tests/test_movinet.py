@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import config, frames, movinet, movinet_labels, movinet_load
-from helpers.sample_data import write_index_video
+from helpers import config, frames, movinet
+from helpers.movinet import labels as movinet_labels
+from helpers.movinet import load as movinet_load
+from helpers.sample.data import write_index_video
 
 NUM_CLASSES = 7
 T, SIZE = 8, 64
@@ -113,7 +115,7 @@ def test_label_count_mismatch_raises():
     with pytest.raises(ValueError, match="classes"):
         movinet.streaming_top_k(np.full((2, 5), 0.2), ["a"])
     with pytest.raises(ValueError):
-        movinet.check_labels(["x"] * 599, 600)
+        movinet.check_class_names(["x"] * 599, 600)
 
 
 def test_offline_labels():
@@ -245,7 +247,7 @@ def test_importing_the_model_garden_keeps_the_notebooks_plot_backend():
 def test_example_clip_online_offline_and_synthetic(tmp_path, monkeypatch, capsys):
     import tf_keras
 
-    from helpers import sample_data
+    from helpers.sample import data as sample_data
 
     monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")
     media = tmp_path / "media"

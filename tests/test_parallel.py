@@ -10,8 +10,8 @@ import types
 
 import pytest
 
-from helpers import parallel
-from helpers.parallel import run_parallel
+from helpers.utils import parallel
+from helpers.utils.parallel import run_parallel
 
 
 @pytest.mark.parametrize("workers", [1, 2])

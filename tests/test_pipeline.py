@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import augment, pipeline, pipeline_source, record_index, records
+from helpers import pipeline, records
+from helpers.pipeline import augment
+from helpers.pipeline import source as pipeline_source
+from helpers.records import index as record_index
 from helpers.frames import Clip
-from helpers.shard_check import RecordFileError, check_record_file
+from helpers.records.framing import RecordFileError, check_record_file
 from helpers.sources import VideoItem
 
 SIZE = 64

@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import record_index, record_wire, records, shard_check
+from helpers import records
+from helpers.records import index as record_index
+from helpers.records import wire as record_wire
+from helpers.records import framing as shard_check
 from helpers.frames import Clip
 from helpers.sources import VideoItem
 

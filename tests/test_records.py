@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import config, frames, records, sources, truncation
-from helpers.sample_data import read_frame_index, write_index_video
+from helpers import config, frames, records, sources
+from helpers.records import truncation
+from helpers.sample.data import read_frame_index, write_index_video
 
 FPS = 10.0
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import sample_data, synth
+from helpers.sample import data as sample_data
+from helpers.sample import synth
 from helpers.frames import decode, probe, resize_frames
 from helpers.sources import build_label_map, kinetics_items, read_class_index, ucf101_items
 

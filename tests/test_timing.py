@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import tensorflow as tf
 
-from helpers.timing import clips_per_second, throughput
+from helpers.pipeline.timing import clips_per_second, throughput
 
 
 def test_counts_clips_of_dicts_and_tuples():
@@ -17,7 +17,7 @@ def test_counts_clips_of_dicts_and_tuples():
 
 
 def test_counts_clips_not_batches_and_times_only_after_the_warmup(monkeypatch):
-    from helpers import timing
+    from helpers.pipeline import timing
 
     clock = iter([10.0, 12.0])  # the timed batches take 2 "seconds", whatever really happens
     cpu = iter([1.0, 1.5])

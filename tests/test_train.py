@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import train, train_eval
-from helpers.movinet_models import build_movinet_classifier
+from helpers import train
+from helpers.train import evaluate as train_eval
+from helpers.movinet.models import build_movinet_classifier
 
 CFG = train.TrainConfig(num_classes=3, num_frames=4, resolution=32, batch_size=6, seed=1)
 STEPS = 6

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from helpers.viz import frame_grid
+from helpers.frames.display import frame_grid
 
 
 def test_frame_grid_layout_and_titles():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import warp
+from helpers.pipeline import warp
 
 
 def smooth_frames(frames: int = 3, size: int = 40, width: int | None = None) -> tf.Tensor:

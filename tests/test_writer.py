@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, record_index, records, sources, writer
-from helpers.sample_data import write_index_video
-from helpers.shard_writer import assign_shards
+from helpers import config, records, sources, writer
+from helpers.records import index as record_index
+from helpers.sample.data import write_index_video
+from helpers.writer.shards import assign_shards
 
 LENGTHS = {"Alpha": (5, 7, 9), "Beta": (11, 13, 6), "Gamma": (8, 10, 12)}
 LABELS = {"Alpha": 0, "Beta": 1, "Gamma": 2}
@@ -194,7 +195,8 @@ def test_duplicate_ids_and_changed_settings_are_errors(tmp_path, clips):
 
 _SLOW_WRITER = """
 import sys, time
-from helpers import records, shard_writer, sources, writer
+from helpers import records, sources, writer
+from helpers.writer import shards as shard_writer
 real = shard_writer.item_to_examples_with_stats
 def slow(*a, **k):
     time.sleep(0.4)
@@ -340,7 +342,7 @@ def test_real_media_written_and_read(tmp_path):
 def test_ensure_sample_records_is_idempotent(tmp_path, clips, monkeypatch):
     from types import SimpleNamespace
 
-    from helpers import sample_data
+    from helpers.sample import data as sample_data
 
     videos, splits = _ucf_layout(tmp_path, clips)
     fake = SimpleNamespace(ucf_root=videos, ucf_splits=splits)
@@ -362,7 +364,7 @@ def test_ensure_sample_records_twice_at_once_writes_once(tmp_path, clips, monkey
     import threading
     from types import SimpleNamespace
 
-    from helpers import sample_data
+    from helpers.sample import data as sample_data
 
     videos, splits = _ucf_layout(tmp_path, clips)
     fake = SimpleNamespace(ucf_root=videos, ucf_splits=splits)
@@ -406,7 +408,7 @@ def test_plain_shards_get_an_index_gzip_shards_none_and_a_lost_index_comes_back(
 
 def test_a_shard_only_appears_under_its_name_when_complete(tmp_path, clips, monkeypatch):
     """A crash just before the rename leaves no file under the shard's final name."""
-    from helpers import shard_writer
+    from helpers.writer import shards as shard_writer
 
     real = os.replace
 

@@ -1,0 +1,141 @@
+"""Runner flags, process setup, input checks and output files for :mod:`helpers.beam`.
+
+The embedded default is a local multi-process DirectRunner. Any ``--runner`` given by the user
+wins, and every flag is passed to Beam unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from apache_beam.io.filesystems import FileSystems
+
+from helpers import config, sources
+from helpers.beam.dofns import split_of
+
+if TYPE_CHECKING:
+    from helpers.sources import VideoItem
+
+__all__ = [
+    "FAILURES_FILE",
+    "check_items",
+    "default_pipeline_args",
+    "importable_helpers",
+    "notebook_safe",
+    "read_failures",
+    "read_lines",
+    "with_defaults",
+]
+
+FAILURES_FILE = "failures.jsonl"
+"""The dead-letter file in the output folder: one JSON object per failed video."""
+
+
+def default_pipeline_args(workers: int | None = None) -> list[str]:
+    """Returns the embedded default runner flags (a local multi-process DirectRunner).
+
+    Args:
+        workers: Worker processes; default: the number of CPU cores.
+
+    Returns:
+        ``["--runner=DirectRunner", "--direct_running_mode=multi_processing", ...]``.
+    """
+    workers = workers or os.cpu_count() or 1
+    return [
+        "--runner=DirectRunner",
+        "--direct_running_mode=multi_processing",
+        f"--direct_num_workers={workers}",
+    ]
+
+
+def with_defaults(pipeline_args: Sequence[str] | None, workers: int | None) -> list[str]:
+    """Returns the flags unchanged when they name a runner, else the defaults plus the flags.
+
+    Args:
+        pipeline_args: Beam flags from the user.
+        workers: Processes for the default DirectRunner.
+
+    Returns:
+        The flags for ``PipelineOptions``.
+    """
+    args = list(pipeline_args or [])
+    if any(arg == "--runner" or arg.startswith("--runner=") for arg in args):
+        return args  # The user chose a runner: pass their flags through unchanged.
+    return default_pipeline_args(workers) + args
+
+
+@contextlib.contextmanager
+def importable_helpers() -> Iterator[None]:
+    """Lets local worker subprocesses import ``helpers`` even when it is not pip-installed."""
+    old = os.environ.get("PYTHONPATH")
+    parts = [str(config.ROOT)] + ([old] if old else [])
+    os.environ["PYTHONPATH"] = os.pathsep.join(parts)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+@contextlib.contextmanager
+def notebook_safe() -> Iterator[None]:
+    """Lets a pipeline be built inside Jupyter when Beam's interactive hooks cannot import.
+
+    In IPython, Beam 2.77 relabels every transform through ``apache_beam.runners.interactive``,
+    which imports ``apache_beam.dataframe``; with pandas >= 2.4 (outside Beam's ``pandas<2.4``
+    pin) that import fails with ``AttributeError: type object 'DataFrame' has no attribute
+    'first'``. Only then is the cosmetic relabelling switched off, for this pipeline only.
+    """
+    from apache_beam import pipeline as pipeline_module
+    from apache_beam.utils import interactive_utils
+
+    broken = False
+    if interactive_utils.is_in_ipython():
+        try:
+            from apache_beam.runners.interactive import interactive_environment  # noqa: F401
+        except Exception:  # noqa: BLE001 - any import failure means the hook cannot run.
+            broken = True
+    original = pipeline_module.alter_label_if_ipython
+    if broken:
+        pipeline_module.alter_label_if_ipython = lambda *_args: None
+    try:
+        yield
+    finally:
+        pipeline_module.alter_label_if_ipython = original
+
+
+def read_lines(path: str) -> list[str]:
+    """Returns the non-empty lines of a text file on any Beam filesystem ([] if it is absent)."""
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as handle:
+        return [line for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+
+
+def read_failures(out_dir: str) -> list[dict[str, str]]:
+    """Returns the dead-letter rows (``id``, ``path``, ``split``, ``reason``), sorted by id.
+
+    Args:
+        out_dir: The pipeline's output folder.
+
+    Returns:
+        One dict per failed video.
+    """
+    rows = [json.loads(line) for line in read_lines(FileSystems.join(out_dir, FAILURES_FILE))]
+    return sorted(rows, key=lambda row: (row["split"], row["id"]))
+
+
+def check_items(items: Sequence[VideoItem], label_map: dict[str, int]) -> None:
+    """Fails before any work on duplicate ids or unknown labels, like the local writer."""
+    by_split: dict[str, list[VideoItem]] = {}
+    for item in items:
+        by_split.setdefault(split_of(item), []).append(item)
+    for split, chunk in sorted(by_split.items()):
+        sources.check_unique_ids(chunk, split)
+        sources.check_labels(chunk, label_map, split)

@@ -1,0 +1,45 @@
+"""Frames: decode a video with OpenCV into RGB frames, resample fps, trim, resize, save JPEGs.
+
+::
+
+    from helpers import frames
+    info = frames.probe("v_ApplyEyeMakeup_g01_c01.avi")         # size, fps, frame count
+    clip = frames.decode(path, fps=10, start=1.0, end=3.0, size=128)
+    clip.frames.shape, clip.timestamps[:3]                       # [T, H, W, 3] uint8, seconds
+    frames.save_jpeg_folder(clip, "out/clip")                    # frame_00000.jpg ... + index
+    frames.frame_grid(clip.frames[::4])                          # a labelled picture
+
+Modules: ``decode`` (probe, FrameReader, decode), ``resize``, ``jpeg``, ``display``.
+"""
+
+from helpers.frames.decode import (
+    Clip,
+    FrameReader,
+    VideoDecodeError,
+    VideoInfo,
+    decode,
+    probe,
+    single_threaded,
+)
+from helpers.frames.display import frame_grid, setup_mediapy
+from helpers.frames.jpeg import decode_jpeg, encode_jpeg, save_jpeg_folder
+from helpers.frames.resize import RESIZE_MODES, Size, check_size, resize_frames
+
+__all__ = [
+    "probe",
+    "VideoInfo",
+    "decode",
+    "Clip",
+    "FrameReader",
+    "VideoDecodeError",
+    "single_threaded",
+    "resize_frames",
+    "RESIZE_MODES",
+    "Size",
+    "check_size",
+    "encode_jpeg",
+    "decode_jpeg",
+    "save_jpeg_folder",
+    "frame_grid",
+    "setup_mediapy",
+]

@@ -1,0 +1,87 @@
+"""Records: the dataset format. One clip per SequenceExample, JPEG frames, MediaPipe key names.
+
+Everything that defines what is on disk lives here, so every writer (``helpers.writer``,
+``helpers.beam``) and every reader (``helpers.pipeline``, MediaPipe, DMVR) agrees::
+
+    from helpers import records
+    cfg = records.RecordConfig(size=128, policy="fixed", frames_per_example=16)
+    examples = records.item_to_examples(item, label_map, cfg)    # serialized SequenceExamples
+    parsed = records.parse_example(examples[0])                  # the features as tensors
+    records.shard_files("data/records/ucf", "train")             # a split's shards (manifest)
+
+Modules: ``keys`` (MediaSequence names), ``config`` (RecordConfig), ``truncation`` (clip length
+policies), ``encode`` (clip -> example), ``reader`` (example -> tensors), ``framing`` (TFRecord
+framing and CRCs), ``wire`` and ``index`` (random access to frames), ``manifest`` (the one
+``manifest.json`` schema), ``cli`` (``python -m helpers.records``: index shards).
+"""
+
+import importlib
+from typing import Any
+
+# Names load on first use: the light modules (keys, config, truncation, manifest) must not pull in
+# TensorFlow for the Beam workers and the command lines that import only them.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "keys": (
+        "EXAMPLE_ID_KEY",
+        "CLIP_MEDIA_ID_KEY",
+        "CLIP_DATA_PATH_KEY",
+        "CLIP_START_TIMESTAMP_KEY",
+        "CLIP_END_TIMESTAMP_KEY",
+        "CLIP_NUM_FRAMES_KEY",
+        "CLIP_LABEL_INDEX_KEY",
+        "CLIP_LABEL_STRING_KEY",
+        "CLIP_LABEL_TEXT_KEY",
+        "IMAGE_FORMAT_KEY",
+        "IMAGE_HEIGHT_KEY",
+        "IMAGE_WIDTH_KEY",
+        "IMAGE_FRAME_RATE_KEY",
+        "IMAGE_ENCODED_KEY",
+        "IMAGE_TIMESTAMP_KEY",
+    ),
+    "config": ("RecordConfig",),
+    "truncation": ("POLICIES", "SHORT_POLICIES", "policy_indices", "policy_lengths"),
+    "encode": (
+        "clip_to_example",
+        "item_to_examples",
+        "item_to_examples_with_stats",
+        "count_frames",
+    ),
+    "reader": (
+        "parse_example",
+        "parse_context",
+        "decode_frames",
+        "iter_records",
+        "inspect_record",
+        "shard_stats",
+    ),
+    "framing": ("RecordFileError", "list_files", "is_gzip", "check_record_file"),
+    "index": ("INDEX_SUFFIX", "index_path", "index_shard", "ensure_index", "current_index"),
+    "manifest": (
+        "FORMAT",
+        "MANIFEST_FILE",
+        "split_entry",
+        "build_manifest",
+        "write_manifest",
+        "read_manifest",
+        "load_manifest",
+        "check_manifest",
+        "shard_files",
+        "class_names",
+    ),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    """Imports the module that defines ``name`` on first use (PEP 562)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'helpers.records' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"helpers.records.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

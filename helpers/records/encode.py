@@ -1,0 +1,232 @@
+"""The SequenceExample record format: one clip per example, JPEG frames, MediaPipe key names.
+
+A record holds one clip. Facts about the whole clip live in the *context*; per-frame data lives in
+*feature lists*, one entry per frame::
+
+    context                                   feature_lists
+    example/id          b"v_Spin_g01_c01"     image/encoded    [jpeg, jpeg, ...]   (T entries)
+    clip/label/index    [3]                   image/timestamp  [0, 40000, ...]     (µs, T entries)
+    image/height ...    [64]
+
+The key names are MediaPipe MediaSequence's (plus DMVR's ``clip/label/text``), so MediaPipe's
+``media_sequence`` getters and DMVR's default readers read our records too. Reference the keys
+through the constants below, never as string literals.
+
+``item_to_examples`` is the single implementation that turns a source video into serialized
+examples: the local writer (``helpers.writer``) and the Beam pipeline both call it, so they write
+identical bytes. ``parse_example`` reads them back inside ``tf.data``; ``inspect_record`` shows one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from helpers import frames as frames_lib
+from helpers import sources
+from helpers.records import truncation
+from helpers.records.config import RecordConfig
+from helpers.records.keys import (
+    CLIP_DATA_PATH_KEY,
+    CLIP_END_TIMESTAMP_KEY,
+    CLIP_LABEL_INDEX_KEY,
+    CLIP_LABEL_STRING_KEY,
+    CLIP_LABEL_TEXT_KEY,
+    CLIP_MEDIA_ID_KEY,
+    CLIP_NUM_FRAMES_KEY,
+    CLIP_START_TIMESTAMP_KEY,
+    EXAMPLE_ID_KEY,
+    IMAGE_ENCODED_KEY,
+    IMAGE_FORMAT_KEY,
+    IMAGE_FRAME_RATE_KEY,
+    IMAGE_HEIGHT_KEY,
+    IMAGE_TIMESTAMP_KEY,
+    IMAGE_WIDTH_KEY,
+)
+from helpers.sources import VideoItem
+
+__all__ = [
+    "clip_to_example",
+    "count_frames",
+    "item_to_examples",
+    "item_to_examples_with_stats",
+]
+
+
+def _bytes(values: list[bytes]) -> tf.train.Feature:
+    return tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
+
+
+def _ints(values: list[int]) -> tf.train.Feature:
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+
+
+def _floats(values: list[float]) -> tf.train.Feature:
+    return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+
+
+def clip_to_example(
+    clip: frames_lib.Clip,
+    item: VideoItem,
+    label_index: int | None,
+    *,
+    quality: int = 90,
+    example_id: str | None = None,
+) -> tf.train.SequenceExample:
+    """Builds the SequenceExample of one clip (frames are JPEG-encoded here).
+
+    Args:
+        clip: Decoded frames ``[T, H, W, 3]`` RGB uint8 with their timestamps (seconds).
+        item: The source video (its id becomes ``clip/media_id``, its path ``clip/data_path``).
+        label_index: The class index, or None for an unlabeled clip (no label keys are written).
+        quality: JPEG quality, 1-100.
+        example_id: ``example/id``; defaults to ``item.id`` (chunks pass ``f"{item.id}_c003"``).
+
+    Returns:
+        The example; serialize with ``SerializeToString(deterministic=True)``.
+
+    Raises:
+        ValueError: If the clip has no frames or is not ``[T, H, W, 3]``.
+    """
+    frames = np.asarray(clip.frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
+        raise ValueError(f"{item.path}: expected frames [T>0, H, W, 3], got {frames.shape}")
+    micros = np.round(np.asarray(clip.timestamps, dtype=np.float64) * 1e6).astype(np.int64)
+    period = round(1e6 / clip.fps) if clip.fps and clip.fps > 0 else 0
+    context: dict[str, tf.train.Feature] = {
+        EXAMPLE_ID_KEY: _bytes([(example_id or item.id).encode()]),
+        CLIP_MEDIA_ID_KEY: _bytes([item.id.encode()]),
+        CLIP_DATA_PATH_KEY: _bytes([str(item.path).encode()]),
+        CLIP_START_TIMESTAMP_KEY: _ints([int(micros.min())]),
+        CLIP_END_TIMESTAMP_KEY: _ints([int(micros.max()) + period]),
+        CLIP_NUM_FRAMES_KEY: _ints([len(frames)]),
+        IMAGE_FORMAT_KEY: _bytes([b"JPEG"]),
+        IMAGE_HEIGHT_KEY: _ints([int(frames.shape[1])]),
+        IMAGE_WIDTH_KEY: _ints([int(frames.shape[2])]),
+        IMAGE_FRAME_RATE_KEY: _floats([float(clip.fps)]),
+    }
+    if label_index is not None:
+        context[CLIP_LABEL_INDEX_KEY] = _ints([int(label_index)])
+        name = (item.label or "").encode()
+        context[CLIP_LABEL_STRING_KEY] = _bytes([name])
+        context[CLIP_LABEL_TEXT_KEY] = _bytes([name])
+    encoded = [_bytes([frames_lib.encode_jpeg(f, quality=quality)]) for f in frames]
+    stamps = [_ints([int(t)]) for t in micros]
+    return tf.train.SequenceExample(
+        context=tf.train.Features(feature=context),
+        feature_lists=tf.train.FeatureLists(
+            feature_list={
+                IMAGE_ENCODED_KEY: tf.train.FeatureList(feature=encoded),
+                IMAGE_TIMESTAMP_KEY: tf.train.FeatureList(feature=stamps),
+            }
+        ),
+    )
+
+
+def item_to_examples_with_stats(
+    item: VideoItem,
+    label_map: Mapping[str, int],
+    cfg: RecordConfig,
+    *,
+    truncate_to: int | None = None,
+) -> tuple[list[bytes], dict[str, Any]]:
+    """Like ``item_to_examples``, and also returns what happened (for the writer's report).
+
+    Args:
+        item: The source video.
+        label_map: Class name -> index (from the training split).
+        cfg: Decoding, quality and truncation settings.
+        truncate_to: Per-clip length for ``"group_shortest"`` (from the counting pass).
+
+    Returns:
+        ``(examples, stats)`` with stats keys ``decoded_frames``, ``written_frames``,
+        ``num_examples``, ``height`` and ``width``.
+
+    Raises:
+        VideoDecodeError: If the video cannot be decoded (from ``helpers.frames.decode``).
+        KeyError: If the item's label is not in ``label_map`` (from ``helpers.sources``).
+    """
+    index = None if item.label is None else sources.label_index(label_map, item)
+    clip = frames_lib.decode(
+        item.path,
+        fps=cfg.fps,
+        start=item.start,
+        end=item.end,
+        size=cfg.size,
+        resize_mode=cfg.resize_mode,
+        max_frames=cfg.max_frames,
+    )
+    windows = truncation.policy_indices(
+        len(clip.frames),
+        cfg.policy,
+        frames_per_example=cfg.frames_per_example,
+        short_policy=cfg.short_policy,
+        chunk_length=cfg.chunk_length,
+        truncate_to=truncate_to,
+    )
+    examples = []
+    for k, idx in enumerate(windows):
+        part = dataclasses.replace(clip, frames=clip.frames[idx], timestamps=clip.timestamps[idx])
+        eid = f"{item.id}_c{k:03d}" if cfg.policy == "chunks" else item.id
+        proto = clip_to_example(part, item, index, quality=cfg.quality, example_id=eid)
+        examples.append(proto.SerializeToString(deterministic=True))
+    stats = {
+        "decoded_frames": len(clip.frames),
+        "written_frames": int(sum(len(w) for w in windows)),
+        "num_examples": len(examples),
+        "height": int(clip.frames.shape[1]),
+        "width": int(clip.frames.shape[2]),
+    }
+    return examples, stats
+
+
+def item_to_examples(
+    item: VideoItem,
+    label_map: Mapping[str, int],
+    cfg: RecordConfig,
+    *,
+    truncate_to: int | None = None,
+) -> list[bytes]:
+    """Decodes one source video and returns its serialized SequenceExamples.
+
+    The one implementation shared by the local writer and Beam: decode with ``helpers.frames``,
+    apply the truncation policy, JPEG-encode, serialize deterministically.
+
+    Args:
+        item: The source video.
+        label_map: Class name -> index (from the training split).
+        cfg: Decoding, quality and truncation settings.
+        truncate_to: Per-clip length for ``"group_shortest"`` (from the counting pass).
+
+    Returns:
+        Zero or more serialized examples (zero when ``"fixed"`` + ``"drop"`` meets a short clip, or
+        a clip is shorter than one chunk); one per chunk for ``"chunks"``.
+
+    Raises:
+        VideoDecodeError: If the video cannot be decoded.
+        KeyError: If the item's label is not in ``label_map``.
+    """
+    return item_to_examples_with_stats(item, label_map, cfg, truncate_to=truncate_to)[0]
+
+
+def count_frames(item: VideoItem, cfg: RecordConfig) -> int:
+    """Returns how many frames ``item_to_examples`` would decode (the group-shortest counting pass).
+
+    Args:
+        item: The source video.
+        cfg: The settings that will be used to write it (fps and max_frames matter).
+
+    Returns:
+        The decoded frame count (headers can lie, so this decodes).
+
+    Raises:
+        VideoDecodeError: If the video cannot be decoded.
+    """
+    clip = frames_lib.decode(
+        item.path, fps=cfg.fps, start=item.start, end=item.end, max_frames=cfg.max_frames
+    )
+    return len(clip.frames)

@@ -1,0 +1,7 @@
+"""``python -m helpers.sample``: see :mod:`helpers.sample.cli`."""
+
+import sys
+
+from helpers.sample.cli import main
+
+sys.exit(main())
