@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     data = sample_data.ensure_sample_data()
     mode = "ci" if config.FAST else "full"  # a folder per mode: never reuse the other's records
-    folder = writer.ensure_sample_records(out_dir=config.DATA_DIR / "records" / f"bench_{mode}")
+    folder = sample.ensure_sample_records(out_dir=config.DATA_DIR / "records" / f"bench_{mode}")
     items = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
     labels = sources.build_label_map(items)
     results["sample"] = measure(

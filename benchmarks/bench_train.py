@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers import movinet, train  # noqa: E402
 from helpers.train import export
-from helpers.train import evaluate as train_eval
+from helpers.train import evaluation as train_eval
 from helpers.pipeline.timing import clips_per_second  # noqa: E402
 
 GOAL_MINUTES = 15.0

@@ -7,7 +7,7 @@ The tree reads like the pipeline it teaches; each stage imports only the stages 
     sources     UCF101 folders + split lists, Kinetics CSVs, plain folders -> VideoItem
     frames      decode with OpenCV: fps resampling, trimming, resizing, JPEG, pictures
     extract     videos -> JPEG folders, in parallel and resumably, with a failure report
-    records     the dataset format: keys, config, truncation, encode/read, index, manifest
+    records     the dataset format: keys, settings, truncation, encode/read, index, manifest
     writer      sharded, deterministic, resumable record writing on one machine
     pipeline    tf.data: choose a window, decode only its frames, clip-consistent augmentation
     movinet     MoViNet base and streaming inference, top-k, animated plots

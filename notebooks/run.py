@@ -1,45 +1,88 @@
-"""Executes every tutorial notebook headless and keeps the rendered copies in ``build/``.
+"""Run the tutorial notebooks headless: one line per notebook, executed copies in ``build/``.
 
-Run the whole tutorial on the embedded sample data with::
+::
 
-    .venv/bin/python -m helpers.render            # full sizes
-    CI=true .venv/bin/python -m helpers.render    # CI fast mode
+    .venv/bin/python notebooks/run.py              # every notebook, full sizes
+    .venv/bin/python notebooks/run.py --list       # what would run
+    .venv/bin/python notebooks/run.py 03 04        # notebooks whose name contains "03" or "04"
+    CI=true .venv/bin/python notebooks/run.py      # CI fast mode
 
-The committed notebooks stay output-free; the executed copies land in ``build/notebooks/``.
+The committed notebooks stay output-free. Each executed copy lands in ``build/notebooks/`` with
+the kernel's own console output (TensorFlow's C++ banners, library logging) beside it in a
+``.log`` file, so the console shows only the result lines unless ``--verbose`` is given.
+A failure prints the cell number, its first source line and the exception's last line, and the
+exit status is 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from helpers import config
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
-__all__ = ["main", "render_notebook"]
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def render_notebook(path: Path, out_dir: Path, *, timeout: int = 3600) -> Path:
+def strip_ansi(text: str) -> str:
+    """Removes terminal colour codes (IPython colours its tracebacks)."""
+    return ANSI.sub("", text)
+
+
+@contextlib.contextmanager
+def kernel_output_to(log: Path | None) -> Iterator[None]:
+    """Sends this process's stderr (which the kernel inherits) to ``log``; None leaves it."""
+    if log is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def failure_line(notebook: nbformat.NotebookNode, err: Exception) -> str:
+    """``cell N: <first source line>: <the exception's last line>``, without colour codes."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                last = f"{output.get('ename', 'Error')}: {strip_ansi(output.get('evalue', ''))}"
+                return f"cell {index}: {first.strip()[:80]}: {last.splitlines()[-1] if last else ''}"
+    lines = [ln for ln in strip_ansi(str(err)).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(err).__name__
+
+
+def run_notebook(
+    path: Path, out_dir: Path, *, timeout: int = 3600, verbose: bool = False
+) -> tuple[Path, str | None]:
     """Executes one notebook with its own folder as the working directory.
 
     Args:
         path: The ``.ipynb`` file to run.
-        out_dir: Where the executed copy is written (same file name).
+        out_dir: Where the executed copy (and its ``.log``) is written.
         timeout: Seconds allowed for any single cell.
+        verbose: Let the kernel's console output through instead of logging it.
 
     Returns:
-        The path of the executed copy.
-
-    Raises:
-        nbclient.exceptions.CellExecutionError: When a cell fails; the partial copy
-            is still written.
+        ``(executed copy, None)``, or ``(partial copy, failure line)`` when a cell failed.
     """
-    import nbformat
-    from nbclient import NotebookClient
-
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -49,49 +92,90 @@ def render_notebook(path: Path, out_dir: Path, *, timeout: int = 3600) -> Path:
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / path.name
+    log = None if verbose else out_path.with_suffix(".log")
+    if log is not None:
+        log.unlink(missing_ok=True)
+    problem = None
     try:
-        client.execute()
+        with kernel_output_to(log):
+            client.execute()
+    except CellExecutionError as err:
+        problem = failure_line(notebook, err)
+    except Exception as err:  # noqa: BLE001 - a dead kernel or a timeout: report, go on
+        problem = f"{type(err).__name__}: {strip_ansi(str(err)).strip().splitlines()[-1:]}"
     finally:
-        tmp = out_path.with_suffix(".ipynb.tmp")
+        tmp = out_path.with_suffix(".ipynb.partial")
         nbformat.write(notebook, tmp)
         os.replace(tmp, out_path)
-    return out_path
+    return out_path, problem
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: runs the notebooks in order and reports each one.
-
-    Args:
-        argv: Arguments (defaults to ``sys.argv[1:]``).
-
-    Returns:
-        0 when every notebook ran, 1 otherwise.
-    """
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python notebooks/run.py``."""
     parser = argparse.ArgumentParser(
-        description="Execute the tutorial notebooks headless into build/notebooks/."
+        prog="python notebooks/run.py",
+        description="Execute the tutorial notebooks headless into build/notebooks/. "
+        "Exit status: 0 all passed, 1 some failed.",
     )
     parser.add_argument(
         "notebooks",
         nargs="*",
-        type=Path,
-        help="Notebooks to run (default: every notebooks/*.ipynb, in order).",
+        help="notebook files, or parts of names to pick (default: every NN_*.ipynb, in order)",
     )
+    parser.add_argument("--list", action="store_true", help="list the notebooks and exit")
     parser.add_argument(
-        "--out", type=Path, default=config.BUILD_DIR / "notebooks", help="Output folder."
+        "--out", type=Path, default=ROOT / "build" / "notebooks", help="output folder"
     )
-    args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((config.ROOT / "notebooks").glob("[0-9]*.ipynb"))
-    print(config.describe())
-    failed = []
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the kernels' console output (library logs)"
+    )
+    return parser
+
+
+def choose(names: Sequence[str]) -> list[Path]:
+    """The notebooks to run: files given, or the numbered ones whose names contain a pattern."""
+    every = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    if not names:
+        return every
+    chosen: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.suffix == ".ipynb" and path.exists():
+            chosen.append(path.resolve())
+            continue
+        matches = [p for p in every if name in p.name]
+        if not matches:
+            raise SystemExit(f"error: {name}: no notebook matches")
+        chosen += [p for p in matches if p not in chosen]
+    return chosen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the chosen notebooks in order and prints one line for each; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    paths = choose(args.notebooks)
+    if args.list:
+        for path in paths:
+            print(path.name)
+        return 0
+    if not args.verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels inherit it
+    mode = "FAST (CI)" if os.environ.get("CI", "").lower() not in ("", "0", "false", "no") else "full"
+    print(f"running {len(paths)} notebook(s), mode={mode}, copies in {args.out}")
+    began = time.perf_counter()
+    failed = 0
     for path in paths:
         start = time.perf_counter()
-        try:
-            out = render_notebook(path.resolve(), args.out)
-            print(f"ok    {path.name}  {time.perf_counter() - start:6.1f} s  -> {out}")
-        except Exception as err:  # noqa: BLE001 - report and go on to the next notebook
-            failed.append(path.name)
-            print(f"FAIL  {path.name}  {time.perf_counter() - start:6.1f} s  {type(err).__name__}")
-            print(str(err)[-2000:], file=sys.stderr)
+        out, problem = run_notebook(path, args.out, timeout=args.timeout, verbose=args.verbose)
+        seconds = time.perf_counter() - start
+        status = "ok  " if problem is None else "FAIL"
+        print(f"{status} {path.name:24s} {seconds:7.1f} s  {out}", flush=True)
+        if problem is not None:
+            failed += 1
+            print(f"     {problem}", flush=True)
+    total = time.perf_counter() - began
+    print(f"{len(paths) - failed} passed, {failed} failed in {total:.0f} s")
     return 1 if failed else 0
 
 

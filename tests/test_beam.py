@@ -11,17 +11,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-    beam,
-    beam_cli,
-    beam_dofns,
-    beam_manifest,
-    beam_options,
-    config,
-    record_index,
-    records,
-    sources,
-    writer,
-)
+from helpers import beam, config, records, sources, writer
+from helpers.beam import cli as beam_cli
+from helpers.beam import dofns as beam_dofns
+from helpers.beam import options as beam_options
+from helpers.beam import outputs as beam_manifest
+from helpers.records import index as record_index
 
 IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
 
@@ -99,10 +94,10 @@ def _local(items, label_map, cfg, split: str, out_dir: Path) -> tuple[dict[str, 
 @pytest.mark.parametrize(
     "cfg",
     [
-        records.RecordConfig(size=16, policy="fixed", num_frames=8, short_policy="loop"),
+        records.RecordConfig(size=16, policy="fixed", frames_per_example=8, short_policy="loop"),
         records.RecordConfig(policy="chunks", chunk_length=4),
         records.RecordConfig(fps=5.0, policy="group_shortest", group_size=2),
-        records.RecordConfig(size=16, policy="fixed", num_frames=8, short_policy="drop"),
+        records.RecordConfig(size=16, policy="fixed", frames_per_example=8, short_policy="drop"),
     ],
     ids=["fixed", "chunks", "group_shortest", "fixed_drop"],
 )
@@ -131,7 +126,7 @@ def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> Non
         assert manifest["splits"][split]["failures"] == []
     assert manifest["label_map"] == label_map
     assert records.RecordConfig.from_dict(manifest["config"]) == cfg
-    on_disk = json.loads((tmp_path / "out" / beam.MANIFEST_FILE).read_text())
+    on_disk = json.loads((tmp_path / "out" / records.MANIFEST_FILE).read_text())
     assert on_disk == json.loads(json.dumps(manifest))
 
 
@@ -297,7 +292,7 @@ def test_cli_writes_shards_manifest_and_failures(videos: Path, tmp_path: Path) -
         ]
     )
     assert code == 0
-    manifest = json.loads((out / beam.MANIFEST_FILE).read_text())
+    manifest = json.loads((out / records.MANIFEST_FILE).read_text())
     assert manifest["pipeline_args"] == IN_PROCESS
     assert manifest["config"]["size"] == 16
     assert {s: v["num_examples"] for s, v in manifest["splits"].items()} == {"test": 4, "train": 4}
@@ -320,7 +315,7 @@ def test_cli_remote_video_root_keeps_the_url(tmp_path: Path) -> None:
 
 def test_help_runs_and_lists_the_options(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        beam.main(["--help"])
+        beam_cli.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     for option in ("--source", "--split_dir", "--csv", "--out_dir", "--num_shards", "--gzip"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import movinet
+from helpers import movinet, train
 from helpers.train import export
 from helpers.movinet.models import build_movinet_classifier
 
@@ -69,14 +69,14 @@ def test_tflite_stream_top1_equals_savedmodel_stream(exported):
     _, paths, video = exported
     stream = movinet.load_movinet(source=paths["stream"], mode="stream")
     reference = _stream_logits(stream, video)
-    lite = export.TFLiteStream(paths["float"])
+    lite = train.TFLiteStream(paths["float"])
     assert lite.image_shape == (1, 1, RES, RES, 3)
     logits = lite.stream_logits(video)
     diff = np.abs(logits - reference).max()
     print(f"TFLite float vs SavedModel stream: max abs diff {diff:.2e}")
     np.testing.assert_array_equal(logits.argmax(1), reference.argmax(1))
     assert diff < 1e-3
-    quant = export.TFLiteStream(paths["quant"]).stream_logits(video)
+    quant = train.TFLiteStream(paths["quant"]).stream_logits(video)
     assert quant.shape == reference.shape and np.isfinite(quant).all()
     qdiff = np.abs(quant - reference).max()
     print(f"TFLite int8-weight vs SavedModel stream: max abs diff {qdiff:.2e}")

@@ -15,7 +15,8 @@ import cv2
 import pytest
 
 from helpers import config
-from helpers.extract import REPORT_NAME, extract_many, main, output_dir
+from helpers.extract import REPORT_NAME, extract_many, output_dir
+from helpers.extract.cli import main
 from helpers.sample.data import read_frame_index, write_index_video
 from helpers.sources import VideoItem, folder_items, kinetics_items
 

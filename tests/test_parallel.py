@@ -35,7 +35,7 @@ def test_start_method_avoids_fork_in_kernels_and_after_tensorflow(monkeypatch):
 def test_forked_pool_in_a_plain_script():
     code = (
         "import math, sys\n"
-        "from helpers import parallel\n"
+        "from helpers.utils import parallel\n"
         "print(parallel._start_method())\n"
         "r = dict(parallel.run_parallel(math.sqrt, [1.0, 16.0, -4.0], workers=2, progress=False))\n"
         "print(r[1.0], r[16.0], type(r[-4.0]).__name__)\n"
@@ -68,7 +68,7 @@ def test_a_crashed_worker_is_reported_and_the_batch_carries_on():
 def test_workers_die_with_a_killed_parent():
     code = (
         "import os, signal, time\n"
-        "from helpers import parallel\n"
+        "from helpers.utils import parallel\n"
         "def work(x):\n"
         "    time.sleep(x)\n"
         "    return x\n"

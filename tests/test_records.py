@@ -36,10 +36,10 @@ def _indices(serialized: bytes) -> list[int]:
     ("length", "kwargs", "expected"),
     [
         (10, {"policy": "none"}, [list(range(10))]),
-        (10, {"policy": "fixed", "num_frames": 4}, [[0, 1, 2, 3]]),
-        (3, {"policy": "fixed", "num_frames": 5, "short_policy": "drop"}, []),
-        (3, {"policy": "fixed", "num_frames": 5, "short_policy": "loop"}, [[0, 1, 2, 0, 1]]),
-        (3, {"policy": "fixed", "num_frames": 5, "short_policy": "repeat_last"}, [[0, 1, 2, 2, 2]]),
+        (10, {"policy": "fixed", "frames_per_example": 4}, [[0, 1, 2, 3]]),
+        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "drop"}, []),
+        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "loop"}, [[0, 1, 2, 0, 1]]),
+        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "repeat_last"}, [[0, 1, 2, 2, 2]]),
         (7, {"policy": "chunks", "chunk_length": 3}, [[0, 1, 2], [3, 4, 5]]),
         (2, {"policy": "chunks", "chunk_length": 3}, []),
         (9, {"policy": "group_shortest", "truncate_to": 4}, [[0, 1, 2, 3]]),
@@ -54,14 +54,14 @@ def test_policy_indices(length, kwargs, expected):
 def test_policy_errors():
     with pytest.raises(ValueError, match="unknown truncation policy"):
         truncation.policy_indices(5, "middle")
-    with pytest.raises(ValueError, match="num_frames"):
+    with pytest.raises(ValueError, match="frames_per_example"):
         truncation.policy_indices(5, "fixed")
     with pytest.raises(ValueError, match="truncate_to"):
         truncation.policy_indices(5, "group_shortest")
     with pytest.raises(ValueError, match="longer than the clip"):
         truncation.policy_indices(5, "group_shortest", truncate_to=6)
     with pytest.raises(ValueError, match="short_policy"):
-        truncation.policy_indices(2, "fixed", num_frames=4, short_policy="pad")
+        truncation.policy_indices(2, "fixed", frames_per_example=4, short_policy="pad")
 
 
 def test_group_shortest_targets_groups_by_length():
@@ -78,8 +78,8 @@ def test_group_shortest_targets_groups_by_length():
 def test_policy_lengths_counts():
     lengths = [5, 9, 16, 40]
     assert truncation.policy_lengths(lengths, "none") == lengths
-    assert truncation.policy_lengths(lengths, "fixed", num_frames=8) == [8, 8, 8]
-    assert truncation.policy_lengths(lengths, "fixed", num_frames=8, short_policy="loop") == [8] * 4
+    assert truncation.policy_lengths(lengths, "fixed", frames_per_example=8) == [8, 8, 8]
+    assert truncation.policy_lengths(lengths, "fixed", frames_per_example=8, short_policy="loop") == [8] * 4
     assert truncation.policy_lengths(lengths, "chunks", chunk_length=8) == [8] + [8] * 2 + [8] * 5
     assert truncation.policy_lengths(lengths, "group_shortest", group_size=2) == [5, 5, 16, 16]
 
@@ -146,7 +146,7 @@ def test_interop_plain_parse_with_literal_keys(video):
 
 
 def test_serialization_is_deterministic(video):
-    cfg = records.RecordConfig(policy="chunks", num_frames=4)
+    cfg = records.RecordConfig(policy="chunks", frames_per_example=4)
     a = records.item_to_examples(_item(video), {"Spin": 0}, cfg)
     b = records.item_to_examples(_item(video), {"Spin": 0}, cfg)
     assert a == b and len(a) == 2
@@ -156,11 +156,11 @@ def test_serialization_is_deterministic(video):
     ("cfg", "expected"),
     [
         ({"policy": "none"}, [list(range(10))]),
-        ({"policy": "fixed", "num_frames": 4}, [[0, 1, 2, 3]]),
-        ({"policy": "fixed", "num_frames": 12}, []),
-        ({"policy": "fixed", "num_frames": 12, "short_policy": "loop"}, [[*range(10), 0, 1]]),
-        ({"policy": "fixed", "num_frames": 12, "short_policy": "repeat_last"}, [[*range(10), 9, 9]]),  # noqa: E501
-        ({"policy": "chunks", "num_frames": 3}, [[0, 1, 2], [3, 4, 5], [6, 7, 8]]),
+        ({"policy": "fixed", "frames_per_example": 4}, [[0, 1, 2, 3]]),
+        ({"policy": "fixed", "frames_per_example": 12}, []),
+        ({"policy": "fixed", "frames_per_example": 12, "short_policy": "loop"}, [[*range(10), 0, 1]]),
+        ({"policy": "fixed", "frames_per_example": 12, "short_policy": "repeat_last"}, [[*range(10), 9, 9]]),  # noqa: E501
+        ({"policy": "chunks", "frames_per_example": 3}, [[0, 1, 2], [3, 4, 5], [6, 7, 8]]),
     ],
 )
 def test_item_to_examples_policies(video, cfg, expected):
@@ -214,7 +214,7 @@ def test_record_config_validation_and_dict():
         records.RecordConfig(policy="fixed")
     with pytest.raises(ValueError):
         records.RecordConfig(quality=0)
-    cfg = records.RecordConfig(size=(32, 48), resize_mode="exact", policy="chunks", num_frames=8)
+    cfg = records.RecordConfig(size=(32, 48), resize_mode="exact", policy="chunks", frames_per_example=8)
     assert cfg.chunk_length == 8
     assert records.RecordConfig.from_dict(cfg.to_dict()) == cfg
 

@@ -91,7 +91,7 @@ def test_idempotent_and_deterministic(data):
 
 def test_two_processes_at_once(tmp_path):
     code = (
-        "import sys; from helpers import sample_data as s; "
+        "import sys; from helpers.sample import data as s; "
         "d = s.ensure_sample_data(sys.argv[1], fast=True); print(len(list(d.root.rglob('*.avi'))))"
     )
     root = tmp_path / "shared"

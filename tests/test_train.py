@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import train
-from helpers.train import evaluate as train_eval
+from helpers import config, train
+from helpers.train import evaluation as train_eval
 from helpers.movinet.models import build_movinet_classifier
 
 CFG = train.TrainConfig(num_classes=3, num_frames=4, resolution=32, batch_size=6, seed=1)
@@ -100,7 +100,7 @@ def test_frame_baseline_sees_one_frame():
 
 
 def test_pretrained_needs_network(monkeypatch):
-    monkeypatch.setattr(train.config, "OFFLINE", True)
+    monkeypatch.setattr(config, "OFFLINE", True)
     with pytest.raises(RuntimeError, match="offline"):
         train.pretrained_checkpoint("a0")
     assert train.PRETRAINED_URL.format(model_id="a0").endswith("movinet_a0_stream.tar.gz")

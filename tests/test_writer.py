@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, records, sources, writer
+from helpers import config, records, sample, sources, writer
 from helpers.records import index as record_index
+from helpers.writer import cli as writer_cli
 from helpers.sample.data import write_index_video
 from helpers.writer.shards import assign_shards
 
@@ -60,7 +61,7 @@ def test_assign_shards_balanced_and_complete():
 
 def test_manifest_counts_add_up(tmp_path, clips):
     train, test = clips
-    cfg = records.RecordConfig(policy="fixed", num_frames=8, short_policy="drop")
+    cfg = records.RecordConfig(policy="fixed", frames_per_example=8, short_policy="drop")
     manifest = writer.write_dataset(train, test, tmp_path, cfg, shards=3, test_shards=2)
     assert manifest == json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["label_map"] == {"Alpha": 0, "Beta": 1, "Gamma": 2}
@@ -89,7 +90,7 @@ def test_manifest_counts_add_up(tmp_path, clips):
 
 def test_same_seed_byte_identical_other_seed_differs(tmp_path, clips):
     train, _ = clips
-    cfg = records.RecordConfig(policy="chunks", num_frames=3)
+    cfg = records.RecordConfig(policy="chunks", frames_per_example=3)
     for name, seed in (("a", 1), ("b", 1), ("c", 2)):
         writer.write_split(train, tmp_path / name, "train", LABELS, cfg,
                            shards=2, seed=seed)  # fmt: skip
@@ -134,7 +135,7 @@ def test_a_rerun_converts_a_video_repaired_since(tmp_path, clips, policy):
     items = [sources.VideoItem(i.id, str(src / Path(i.path).name), i.label) for i in train[:4]]
     for item, original in zip(items[1:], train[1:4], strict=True):
         Path(item.path).write_bytes(Path(original.path).read_bytes())  # the first is missing
-    cfg = records.RecordConfig(policy=policy, num_frames=4, group_size=2)
+    cfg = records.RecordConfig(policy=policy, frames_per_example=4, group_size=2)
 
     def failed(manifest):
         return [f["id"] for f in manifest["splits"]["train"]["failures"]]
@@ -263,13 +264,13 @@ def _ucf_layout(root: Path, clips) -> tuple[Path, Path]:
 def test_cli_ucf101(tmp_path, clips, capsys):
     videos, splits = _ucf_layout(tmp_path, clips)
     out = tmp_path / "rec"
-    rc = writer.main(["ucf101", "--videos", str(videos), "--splits", str(splits), "--out", str(out),
-                      "--policy", "fixed", "--num-frames", "6", "--short-policy", "loop",
+    rc = writer_cli.main(["ucf101", "--videos", str(videos), "--splits", str(splits), "--out", str(out),
+                      "--policy", "fixed", "--frames-per-example", "6", "--short-policy", "loop",
                       "--shards", "2", "--workers", "1", "--gzip", "--size", "16"])  # fmt: skip
     text = capsys.readouterr().out
     assert rc == 1  # the missing test clip is reported
     assert "records in" in text and "missing file" in text
-    manifest = writer.read_manifest(out)
+    manifest = records.read_manifest(out)
     assert manifest["label_map"] == {"Alpha": 0, "Beta": 1, "Gamma": 2}  # from classInd.txt
     assert manifest["splits"]["train"]["num_examples"] == 6
     assert manifest["splits"]["test"]["num_failed"] == 1
@@ -286,12 +287,12 @@ def test_cli_kinetics(tmp_path, clips, capsys):
         rows.append(f"{item.label.lower()},{item.id},0,1,{'val' if item in test else 'train'}")
     csv.write_text("\n".join(rows) + "\n")
     videos = Path(train[0].path).parent
-    rc = writer.main(["kinetics", "--csv", str(csv), "--train-split", "train",
+    rc = writer_cli.main(["kinetics", "--csv", str(csv), "--train-split", "train",
                       "--test-csv", str(csv), "--test-split", "val", "--videos", str(videos),
                       "--path-format", "{youtube_id}.avi", "--out", str(tmp_path / "k"),
-                      "--policy", "chunks", "--num-frames", "4", "--workers", "1"])  # fmt: skip
+                      "--policy", "chunks", "--frames-per-example", "4", "--workers", "1"])  # fmt: skip
     assert rc == 0, capsys.readouterr().out
-    manifest = writer.read_manifest(tmp_path / "k")
+    manifest = records.read_manifest(tmp_path / "k")
     assert manifest["label_map"] == {"alpha": 0, "beta": 1, "gamma": 2}
     assert manifest["splits"]["train"]["num_clips"] == 6
     assert manifest["splits"]["test"]["num_clips"] == 3  # the "val" rows, not the train rows
@@ -306,15 +307,15 @@ def test_cli_kinetics(tmp_path, clips, capsys):
 
 def test_cli_help_explains_everything(capsys):
     with pytest.raises(SystemExit) as e:
-        writer.main(["--help"])
+        writer_cli.main(["--help"])
     assert e.value.code == 0
     text = capsys.readouterr().out
     for word in ("ucf101", "kinetics", "group_shortest", "repeat_last", "manifest.json"):
         assert word in text
     with pytest.raises(SystemExit):
-        writer.main(["ucf101", "--help"])
+        writer_cli.main(["ucf101", "--help"])
     sub = capsys.readouterr().out
-    for flag in ("--workers", "--shards", "--num-frames", "--policy", "--fps", "--gzip", "--seed"):
+    for flag in ("--workers", "--shards", "--frames-per-example", "--policy", "--fps", "--gzip", "--seed"):
         assert flag in sub
 
 
@@ -330,7 +331,7 @@ def test_real_media_written_and_read(tmp_path):
         sources.VideoItem("carving", str(media / "kinetics_carving_ice_rpi.mp4"), "carving ice"),
         sources.VideoItem("pool", str(media / "mmaction2_rawvideo_part_0.mp4"), "cleaning pool"),
     ]  # fmt: skip
-    cfg = records.RecordConfig(size=48, fps=10, policy="fixed", num_frames=8)
+    cfg = records.RecordConfig(size=48, fps=10, policy="fixed", frames_per_example=8)
     manifest = writer.write_dataset(items, None, tmp_path, cfg, shards=2)
     tr = manifest["splits"]["train"]
     assert tr["num_examples"] == 4 and tr["num_failed"] == 0
@@ -342,19 +343,19 @@ def test_real_media_written_and_read(tmp_path):
 def test_ensure_sample_records_is_idempotent(tmp_path, clips, monkeypatch):
     from types import SimpleNamespace
 
-    from helpers.sample import data as sample_data
+    from helpers.sample import records as sample_records
 
     videos, splits = _ucf_layout(tmp_path, clips)
     fake = SimpleNamespace(ucf_root=videos, ucf_splits=splits)
-    monkeypatch.setattr(sample_data, "ensure_sample_data", lambda *a, **k: fake)
-    out = writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec")
-    manifest = writer.read_manifest(out)
-    assert manifest["truncation"]["num_frames"] == 4
+    monkeypatch.setattr(sample_records, "ensure_sample_data", lambda *a, **k: fake)
+    out = sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec")
+    manifest = records.read_manifest(out)
+    assert manifest["truncation"]["frames_per_example"] == 4
     assert manifest["splits"]["train"]["num_examples"] == 6
     stamp = (out / "manifest.json").stat().st_mtime_ns
     shard = out / manifest["splits"]["train"]["shards"][0]["file"]
     Path(record_index.index_path(shard)).unlink()  # e.g. a folder from before indexes existed
-    assert writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec") == out
+    assert sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec") == out
     assert (out / "manifest.json").stat().st_mtime_ns == stamp  # nothing rewritten
     assert record_index.current_index(shard)  # but the index is back
 
@@ -364,11 +365,11 @@ def test_ensure_sample_records_twice_at_once_writes_once(tmp_path, clips, monkey
     import threading
     from types import SimpleNamespace
 
-    from helpers.sample import data as sample_data
+    from helpers.sample import records as sample_records
 
     videos, splits = _ucf_layout(tmp_path, clips)
     fake = SimpleNamespace(ucf_root=videos, ucf_splits=splits)
-    monkeypatch.setattr(sample_data, "ensure_sample_data", lambda *a, **k: fake)
+    monkeypatch.setattr(sample_records, "ensure_sample_data", lambda *a, **k: fake)
     calls, real_write = [], writer.write_dataset
 
     def slow_write(*args, **kwargs):
@@ -380,7 +381,7 @@ def test_ensure_sample_records_twice_at_once_writes_once(tmp_path, clips, monkey
     outs = []
 
     def ask() -> None:
-        outs.append(writer.ensure_sample_records("fixed", num_frames=4, out_dir=tmp_path / "rec"))
+        outs.append(sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec"))
 
     threads = [threading.Thread(target=ask) for _ in range(2)]
     for t in threads:
@@ -388,7 +389,7 @@ def test_ensure_sample_records_twice_at_once_writes_once(tmp_path, clips, monkey
     for t in threads:
         t.join(timeout=120)
     assert outs == [tmp_path / "rec"] * 2 and len(calls) == 1
-    assert writer.read_manifest(tmp_path / "rec")["splits"]["train"]["num_examples"] == 6
+    assert records.read_manifest(tmp_path / "rec")["splits"]["train"]["num_examples"] == 6
 
 
 def test_plain_shards_get_an_index_gzip_shards_none_and_a_lost_index_comes_back(tmp_path, clips):
@@ -432,7 +433,7 @@ def test_cli_names_a_malformed_split_line_and_exits_2(tmp_path, capsys):
     (splits / "classInd.txt").write_text("1 Alpha\r\n2 Beta\r\n")
     (splits / "trainlist01.txt").write_text("Alpha/v_Alpha_g01_c01.avi 1\r\nv_Beta.avi 2\r\n")
     (splits / "testlist01.txt").write_text("Alpha/v_Alpha_g02_c01.avi\r\n")
-    status = writer.main(["ucf101", "--videos", str(tmp_path), "--splits", str(splits),
+    status = writer_cli.main(["ucf101", "--videos", str(tmp_path), "--splits", str(splits),
                           "--out", str(tmp_path / "out")])  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert status == 2 and err.startswith(f"error: {splits / 'trainlist01.txt'}:2: ")

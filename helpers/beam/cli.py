@@ -22,7 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from helpers import beam, sources
 from helpers.beam.dofns import local_copy
-from helpers.records.config import RecordConfig
+from helpers.records.settings import RecordConfig
 from helpers.sources import INPUT_ERRORS
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ Everything that defines what is on disk lives here, so every writer (``helpers.w
     parsed = records.parse_example(examples[0])                  # the features as tensors
     records.shard_files("data/records/ucf", "train")             # a split's shards (manifest)
 
-Modules: ``keys`` (MediaSequence names), ``config`` (RecordConfig), ``truncation`` (clip length
+Modules: ``keys`` (MediaSequence names), ``settings`` (RecordConfig), ``truncation`` (clip length
 policies), ``encode`` (clip -> example), ``reader`` (example -> tensors), ``framing`` (TFRecord
 framing and CRCs), ``wire`` and ``index`` (random access to frames), ``manifest`` (the one
 ``manifest.json`` schema), ``cli`` (``python -m helpers.records``: index shards).
@@ -18,7 +18,7 @@ framing and CRCs), ``wire`` and ``index`` (random access to frames), ``manifest`
 import importlib
 from typing import Any
 
-# Names load on first use: the light modules (keys, config, truncation, manifest) must not pull in
+# Names load on first use: the light modules (keys, settings, truncation, manifest) must not pull in
 # TensorFlow for the Beam workers and the command lines that import only them.
 _MODULES: dict[str, tuple[str, ...]] = {
     "keys": (
@@ -38,7 +38,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "IMAGE_ENCODED_KEY",
         "IMAGE_TIMESTAMP_KEY",
     ),
-    "config": ("RecordConfig",),
+    "settings": ("RecordConfig",),
     "truncation": ("POLICIES", "SHORT_POLICIES", "policy_indices", "policy_lengths"),
     "encode": (
         "clip_to_example",

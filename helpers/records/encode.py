@@ -29,7 +29,7 @@ import tensorflow as tf
 from helpers import frames as frames_lib
 from helpers import sources
 from helpers.records import truncation
-from helpers.records.config import RecordConfig
+from helpers.records.settings import RecordConfig
 from helpers.records.keys import (
     CLIP_DATA_PATH_KEY,
     CLIP_END_TIMESTAMP_KEY,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers.records.config import RecordConfig
+from helpers.records.settings import RecordConfig
 from helpers.utils.atomic import atomic_write_json
 
 __all__ = [

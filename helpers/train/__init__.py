@@ -8,17 +8,17 @@ A tour (see notebook 05)::
     model = train.build_model(cfg)                 # K600 checkpoint online, else from scratch
     trainer = train.Trainer(model, "runs/a0", learning_rate=cfg.learning_rate)
     trainer.fit(data.train, epochs=10, steps_per_epoch=data.steps_per_epoch, eval_ds=data.test)
-    train.evaluate(model, data.test, data.labels)  # accuracy + confusion matrix
+    train.evaluate(model, data.test, num_classes=6)  # accuracy + confusion matrix
     train.export_stream(model, "exports/stream")   # the TF Hub stream interface
 
-Modules: ``config`` (TrainConfig), ``data`` (records -> pipelines), ``model`` (checkpoint and
-builder), ``trainer`` (the loop with checkpoints and resume), ``evaluate`` (accuracy, confusion
+Modules: ``settings`` (TrainConfig), ``data`` (records -> pipelines), ``model`` (checkpoint and
+builder), ``trainer`` (the loop with checkpoints and resume), ``evaluation`` (accuracy, confusion
 matrix, the single-frame baseline), ``export`` (SavedModel and TFLite), ``tflite`` (running one).
 """
 
-from helpers.train.config import TrainConfig
+from helpers.train.settings import TrainConfig
 from helpers.train.data import RecordDatasets, record_datasets
-from helpers.train.evaluate import (
+from helpers.train.evaluation import (
     EvalResult,
     accuracy,
     confusion_matrix,

@@ -8,7 +8,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from helpers import pipeline, records
-from helpers.train.config import TrainConfig
+from helpers.train.settings import TrainConfig
 
 __all__ = ["RecordDatasets", "record_datasets"]
 
@@ -51,7 +51,7 @@ def record_datasets(
         records_dir: The dataset folder, with ``manifest.json``.
         cfg: Window, stride, resolution, batch and seed.
         eval_sampling: ``"middle"`` (one centred window) or ``"linspace"`` (``num_clips``
-            evenly spaced windows per clip, averaged by :func:`helpers.train.evaluate.predict`).
+            evenly spaced windows per clip, averaged by :func:`helpers.train.evaluation.predict`).
         num_clips: Windows per test clip for ``"linspace"``.
         train_split: The split to train on.
         test_split: The split to evaluate on.

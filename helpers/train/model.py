@@ -11,7 +11,7 @@ import tf_keras
 
 from helpers import config
 from helpers.movinet.models import build_movinet_classifier
-from helpers.train.config import TrainConfig
+from helpers.train.settings import TrainConfig
 
 __all__ = ["PRETRAINED_URL", "build_model", "pretrained_checkpoint"]
 

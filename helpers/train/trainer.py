@@ -27,7 +27,7 @@ import tensorflow as tf
 import tf_keras
 from tqdm.auto import tqdm
 
-from helpers.train.evaluate import accuracy
+from helpers.train.evaluation import accuracy
 from helpers.utils.atomic import atomic_write_bytes
 
 __all__ = ["Trainer"]
@@ -124,7 +124,7 @@ class Trainer:
             steps_per_epoch: Steps per epoch.
             eval_ds: Test batches, evaluated after every epoch.
             evaluate: ``f(model, eval_ds) -> accuracy``; default
-                :func:`helpers.train.evaluate.accuracy`.
+                :func:`helpers.train.evaluation.accuracy`.
             target_accuracy: Stop early once the test accuracy reaches it.
             progress: Show a tqdm bar per epoch.
 

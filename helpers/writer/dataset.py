@@ -103,7 +103,7 @@ def write_split(
         failures: Upstream failures (e.g. missing files) to include in the report.
 
     Returns:
-        The split's manifest entry.
+        The split's manifest entry, plus ``resumed_shards``: complete shards that were kept.
 
     Raises:
         ValueError: Duplicate ids, or the folder's manifest has another label map or settings.
@@ -176,7 +176,7 @@ def write_split(
         seed=seed, compression="gzip" if compress else None,
     )  # fmt: skip
     records.write_manifest(out_dir, manifest)
-    return entry
+    return entry | {"resumed_shards": len(tasks) - len(todo)}  # informational: not on disk
 
 
 def write_dataset(

@@ -3,7 +3,7 @@
 One frozen dataclass, shared by the local writer, the Beam pipeline and the manifests (which store
 ``to_dict()`` and rebuild it with ``from_dict``)::
 
-    from helpers.records.config import RecordConfig  # re-exported there
+    from helpers.records.settings import RecordConfig  # re-exported there
     cfg = RecordConfig(fps=25, size=128, policy="fixed", frames_per_example=16, short_policy="loop")
 """
 

@@ -2,7 +2,7 @@
 
 ::
 
-    from helpers.train import evaluate as train_eval
+    from helpers.train import evaluation as train_eval
     result = train_eval.evaluate(model, data.test, num_classes=6)
     result.accuracy, result.confusion                 # [C, C]: rows true, columns predicted
     train_eval.plot_confusion(result.confusion, data.labels)

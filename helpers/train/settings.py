@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import tf_keras
 
 __all__ = ["TrainConfig"]
 
 
+@dataclass(frozen=True)
 class TrainConfig:
     """What to build and how to feed it.
 

@@ -1,0 +1,56 @@
+"""notebooks/run.py: one line per notebook, the failing cell named, no colour codes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import nbformat
+import pytest
+
+from helpers import config
+
+spec = importlib.util.spec_from_file_location("run", config.ROOT / "notebooks" / "run.py")
+run = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run)
+
+
+def _notebook(path, *codes: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in codes]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, path)
+
+
+def test_run_writes_executed_copy_and_one_line(tmp_path, capsys):
+    src = tmp_path / "01_ok.ipynb"
+    _notebook(src, "print(6 * 7)")
+    assert run.main([str(src), "--out", str(tmp_path / "out")]) == 0
+    cells = json.loads((tmp_path / "out" / "01_ok.ipynb").read_text())["cells"]
+    assert "42" in "".join(cells[0]["outputs"][0]["text"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("ok   01_ok.ipynb") and str(tmp_path / "out") in lines[1]
+    assert lines[-1].startswith("1 passed, 0 failed")
+
+
+def test_run_names_the_failing_cell_without_ansi(tmp_path, capsys):
+    src = tmp_path / "02_bad.ipynb"
+    _notebook(src, "x = 1", "\n# set up\nraise ValueError('boom')")
+    assert run.main([str(src), "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert (tmp_path / "out" / "02_bad.ipynb").exists()
+    assert "FAIL 02_bad.ipynb" in out
+    assert "cell 1: # set up: ValueError: boom" in out
+    assert "\x1b[" not in out and out.rstrip().endswith("s") and "0 passed, 1 failed" in out
+
+
+def test_list_and_filter():
+    every = run.choose([])
+    assert [p.name[:2] for p in every] == sorted(p.name[:2] for p in every) and len(every) >= 6
+    assert [p.name for p in run.choose(["03"])] == [p.name for p in every if "03" in p.name]
+    with pytest.raises(SystemExit, match="no notebook matches"):
+        run.choose(["zz_nothing"])
+
+
+def test_strip_ansi():
+    assert run.strip_ansi("\x1b[0;31mValueError\x1b[0m: x") == "ValueError: x"
