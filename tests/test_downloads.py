@@ -138,8 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()
         limit = len(body)
-        if "drop_after" in fault and fault.get("times", 1) > 0:
-            limit = min(limit, fault["drop_after"])
+        if fault.get("drop_after", limit) < limit and fault.get("times", 1) > 0:
+            limit = fault["drop_after"]
             fault["times"] = fault.get("times", 1) - 1
         for at in range(0, limit, 1 << 14):
             piece = body[at : min(at + (1 << 14), limit)]
@@ -394,6 +394,24 @@ def test_only_the_chosen_members_are_fetched(mirror, tmp_path):
     again = downloads.fetch_zip_members(ZIP_URL, choose, progress=False)
     assert (again.fetched, again.cached) == (0, 1)
     assert mirror.served < 70_000  # only the directory
+
+
+def test_a_member_cut_short_is_read_again_or_fails_in_one_line(mirror, tmp_path):
+    mirror.put(ZIP_URL, _zip(MEMBERS))
+    mirror.fault(ZIP_URL, drop_after=100_000, times=1)  # only member reads are that long
+
+    def choose(info):
+        return tmp_path / Path(info.filename).name if info.filename.endswith("m5.bin") else None
+
+    downloads.fetch_zip_members(ZIP_URL, choose, progress=False)
+    assert (tmp_path / "m5.bin").read_bytes() == MEMBERS["top/m5.bin"]
+    assert sum(1 for _, r in mirror.requests if r and not r.startswith("bytes=-")) == 2
+    (tmp_path / "m5.bin").unlink()
+    mirror.fault(ZIP_URL, drop_after=100_000, times=99)
+    with pytest.raises(DownloadError) as err:
+        downloads.fetch_zip_members(ZIP_URL, choose, retries=1, progress=False)
+    assert str(err.value).endswith("big.zip: top/m5.bin: connection dropped mid-transfer")
+    assert list(tmp_path.glob("m5*")) == []
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])

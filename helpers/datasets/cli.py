@@ -106,7 +106,7 @@ def _ucf101(args: argparse.Namespace) -> str:
     zip_part = f" from a {_mb(r.zip_size)} zip" if r.zip_size else ""
     lines = [
         f"ucf101: {len(r.classes)} of {r.total_classes} classes, {r.fetched} videos fetched"
-        f"{zip_part}, {r.cached} already there; {_mb(r.bytes)} written",
+        f"{zip_part}, {r.cached} already there; {_mb(r.bytes)} downloaded",
         f"  videos: {r.videos}/<Class>/v_*.avi",
         f"  splits: {r.splits}"
         + (f" (trimmed to the {len(r.classes)} classes, renumbered 1-{len(r.classes)})"

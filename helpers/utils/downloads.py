@@ -27,7 +27,9 @@ Environment variables:
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
+import http.client
 import os
 import re
 import socket
@@ -90,10 +92,6 @@ def mirror_url(url: str) -> str:
     Returns:
         ``$TFVIDEO_MIRROR/example.org/data/x.zip`` (query kept), or ``url`` unchanged when the
         variable is unset or the URL is not http(s).
-
-    >>> os.environ.pop(MIRROR_ENV, None) and None
-    >>> mirror_url("https://example.org/a/b.zip")
-    'https://example.org/a/b.zip'
     """
     base = os.environ.get(MIRROR_ENV, "").strip().rstrip("/")
     parts = urlparse(url)
@@ -149,7 +147,15 @@ def _why(err: BaseException, timeout: float) -> str:
     return f"{type(err).__name__}: {str(err)[:200]}"
 
 
-_NETWORK_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError)
+# What a transfer can raise (requests wraps most; a streamed body can leak urllib3's and
+# http.client's own). A local disk error is none of these: it propagates as itself.
+_NETWORK_ERRORS = (
+    requests.exceptions.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 def _total_from(resp: requests.Response) -> int | None:
@@ -221,7 +227,23 @@ def download(
     real = mirror_url(url)
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
     path.parent.mkdir(parents=True, exist_ok=True)
-    http = session or requests.Session()
+    with contextlib.ExitStack() as stack:
+        active = session or stack.enter_context(requests.Session())
+        return _download(active, real, path, partial, sha256, size, timeout, retries, progress)
+
+
+def _download(
+    session: requests.Session,
+    real: str,
+    path: Path,
+    partial: Path,
+    sha256: str | None,
+    size: int | None,
+    timeout: float,
+    retries: int,
+    progress: bool,
+) -> int:
+    """:func:`download` after the cache check: the attempts, the checks, the rename."""
     received, expected, failure = 0, size, ""
     for _attempt in range(retries + 1):
         have = partial.stat().st_size if partial.exists() else 0
@@ -231,7 +253,7 @@ def download(
         if have:
             headers["Range"] = f"bytes={have}-"
         try:
-            resp = http.get(real, stream=True, timeout=(timeout, timeout), headers=headers)
+            resp = session.get(real, stream=True, timeout=(timeout, timeout), headers=headers)
         except _NETWORK_ERRORS as err:
             raise DownloadError(real, _why(err, timeout)) from err
         with resp:
@@ -315,6 +337,7 @@ def fetch_zip_members(
     choose: Callable[[zipfile.ZipInfo], Path | None],
     *,
     timeout: float = 30.0,
+    retries: int = 2,
     progress: bool = True,
 ) -> ZipFetch:
     """Writes chosen members of a remote zip, reading only their bytes (HTTP range requests).
@@ -329,6 +352,7 @@ def fetch_zip_members(
         url: The real URL of the zip; :func:`mirror_url` applies.
         choose: Maps a member to its destination file, or None to skip it.
         timeout: Seconds to wait for a connection or for data.
+        retries: How often a member whose transfer broke off is read again.
         progress: Show one tqdm bar over the members' bytes.
 
     Returns:
@@ -344,8 +368,8 @@ def fetch_zip_members(
     real = mirror_url(url)
     try:
         with (
-            requests.Session() as http,
-            remotezip.RemoteZip(real, session=http, timeout=(timeout, timeout)) as archive,
+            requests.Session() as session,
+            remotezip.RemoteZip(real, session=session, timeout=(timeout, timeout)) as archive,
         ):
             todo, cached = [], 0
             for info in archive.infolist():
@@ -360,12 +384,16 @@ def fetch_zip_members(
             with tqdm(total=total, unit="B", unit_scale=True, desc=Path(urlparse(url).path).name,
                       disable=not progress) as bar:  # fmt: skip
                 for info, dest in todo:
-                    try:
-                        _extract_member(archive, info, dest, real, bar)
-                    except DownloadError:
-                        raise
-                    except (remotezip.RemoteZipError, *_NETWORK_ERRORS) as err:
-                        raise DownloadError(real, f"{info.filename}: {_why(err, timeout)}") from err
+                    for attempt in range(retries + 1):  # a dropped member is read again
+                        try:
+                            _extract_member(archive, info, dest, real, bar)
+                            break
+                        except DownloadError:
+                            raise
+                        except (remotezip.RemoteZipError, *_NETWORK_ERRORS) as err:
+                            if attempt == retries:
+                                why = f"{info.filename}: {_why(err, timeout)}"
+                                raise DownloadError(real, why) from err
             return ZipFetch(len(todo), cached, total, archive.size())
     except DownloadError:
         raise
@@ -380,7 +408,7 @@ def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path,
     """Streams one member to ``dest.partial``, verifies CRC-32 and size, renames it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + PARTIAL_SUFFIX)
-    written = 0
+    written, done = 0, False
     try:
         with archive.open(info) as src, open(partial, "wb") as out:
             for chunk in iter(lambda: src.read(_CHUNK), b""):  # the CRC is checked at the end
@@ -392,10 +420,13 @@ def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path,
         if written != info.file_size:
             raise DownloadError(url, f"{info.filename}: {written} bytes, expected {info.file_size}")
         os.replace(partial, dest)
+        done = True
     except (zipfile.BadZipFile, zlib.error) as err:  # a CRC-32 mismatch, or undecodable data
         raise DownloadError(url, f"{info.filename}: corrupt member ({err})") from err
     finally:
         partial.unlink(missing_ok=True)  # a member restarts whole: members are small
+        if not done:
+            bar.update(-written)
 
 
 def cached_download(url: str, path: Path, what: str) -> bool:
