@@ -29,8 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import beam, records, sources, writer  # noqa: E402
-from helpers.sample import data as sample_data
+from helpers import (  # noqa: E402
+    beam,
+    records,
+    sample,  # noqa: E402
+    sources,
+    writer,
+)
 
 GOAL = 1.5
 SMALL = 4
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n = args.clips or (24 if args.quick else 120)
     args.repeats = args.repeats or (1 if args.quick else 2)
-    data = sample_data.ensure_sample_data()
+    data = sample.ensure_sample_data()
     pool = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
     step = max(1, len(pool) // n)
     items = pool[::step][:n]  # spread over classes, groups, sizes and codecs

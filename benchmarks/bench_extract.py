@@ -36,8 +36,12 @@ import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, extract, sources  # noqa: E402
-from helpers.sample import data as sample_data
+from helpers import (  # noqa: E402
+    config,
+    extract,
+    sample,  # noqa: E402
+    sources,
+)
 from helpers.sources import VideoItem  # noqa: E402
 
 QUALITY = 90
@@ -119,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     n_clips = args.clips or (40 if args.quick else 160)
     repeat = args.repeat or (1 if args.quick else 3)
-    data = sample_data.ensure_sample_data()
+    data = sample.ensure_sample_data()
     items = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
     sets = {"sample": items[:: max(1, len(items) // n_clips)][:n_clips]}
     media = config.shared_media()

@@ -6,7 +6,7 @@ TF Hub A0 in the streaming configuration: causal, 2plus1d, hard swish; random we
 * A0 stream, 172x172, batch 1: ms per frame under ``tf.function`` (the first call, which traces
   the graph, is reported separately). Anchor: the same model stepped eagerly. Goal: <= 25 ms.
 * A0 base: ms per 50-frame 172x172 clip (first trace separately), next to streaming those frames.
-* Animation: output frames per second of ``animate.render_top_k_video`` (one reused figure,
+* Animation: output frames per second of ``movinet.render_top_k_video`` (one reused figure,
   blitted) against the seed tutorial's method, a fresh 6.5x7 in, 300-dpi pyplot figure per frame
   resized with PIL to the same output size. Goal: >= 10x. A fresh figure per frame at our own
   size is printed as well, to show what reuse alone buys.
@@ -36,7 +36,6 @@ import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from helpers import movinet  # noqa: E402
-from helpers.movinet import animate
 
 WIDTH, HEIGHT = 480, 540  # output size of every renderer compared
 
@@ -65,7 +64,7 @@ def seed_style_frame(top: movinet.StreamingTopK, step: int, frame: np.ndarray) -
 
 def fresh_figure_frame(top: movinet.StreamingTopK, step: int, frame: np.ndarray) -> np.ndarray:
     """One frame with our renderer, but a new figure each time (no reuse, no blitting)."""
-    animator = animate.TopKAnimator(top, frame, width=WIDTH, height=HEIGHT, blit=False)
+    animator = movinet.TopKAnimator(top, frame, width=WIDTH, height=HEIGHT, blit=False)
     out = animator.render(step, frame)
     animator.fig.clear()
     return out
@@ -151,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = [f"class {i}" for i in range(600)]
     top = movinet.streaming_top_k(probs, labels, k=5)
     t0 = time.perf_counter()
-    movie = animate.render_top_k_video(
+    movie = movinet.render_top_k_video(
         frames, probs, labels, width=WIDTH, height=HEIGHT, progress=False
     )
     ours_fps = anim_frames / (time.perf_counter() - t0)

@@ -67,17 +67,8 @@ from pipeline_readers import (  # noqa: E402
     window_bytes,
 )
 
-    config,
-    frames,
-    pipeline,
-    record_index,
-    records,
-    sample_data,
-    shard_check,
-    sources,
-    writer,
-)
-from helpers.pipeline.timing import Throughput, throughput  # noqa: E402
+from helpers import config, frames, pipeline, records, sample, sources, writer  # noqa: E402
+from helpers.pipeline import Throughput, throughput  # noqa: E402
 
 # Batches read before each clock starts, the same for every reader: tracing, file opening and the
 # tf.data autotuner's ramp-up are start-up costs, not throughput (and see measure() for XLA).
@@ -86,7 +77,7 @@ REAL_CLIPS = config.REAL_CLIPS
 
 
 def record_files(folder: Path) -> list[str]:
-    return shard_check.list_files(str(folder / "*.tfrecord*"))  # skips the sidecars
+    return records.list_files(str(folder / "*.tfrecord*"))  # skips the sidecars
 
 
 def write_real_records(media: Path, out: Path) -> tuple[list[str], list[sources.VideoItem]]:
@@ -112,7 +103,7 @@ def write_length_records(source: str, out: Path, lengths: tuple[int, ...] = (32,
             for n in range(24):
                 item = sources.VideoItem(id=f"len{length}_{n}", path=source, label="x")
                 w.write(records.clip_to_example(looped, item, 0).SerializeToString())
-        record_index.index_shard(path)  # as helpers.writer does for every shard it writes
+        records.index_shard(path)  # as helpers.writer does for every shard it writes
         paths[length] = [str(path)]
     return paths
 
@@ -192,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     results = {}
-    data = sample_data.ensure_sample_data()
+    data = sample.ensure_sample_data()
     mode = "ci" if config.FAST else "full"  # a folder per mode: never reuse the other's records
     folder = sample.ensure_sample_records(out_dir=config.DATA_DIR / "records" / f"bench_{mode}")
     items = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")

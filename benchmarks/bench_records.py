@@ -27,8 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, frames, records, sources, writer  # noqa: E402
-from helpers.sample import data as sample_data
+from helpers import (  # noqa: E402
+    config,
+    frames,
+    records,
+    sample,  # noqa: E402
+    sources,
+    writer,
+)
 
 GOAL = 10.0
 SMALL = 4
@@ -113,13 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clips", type=int, help="sample clips to write (default 120, quick 12)")
     args = p.parse_args(argv)
     n = args.clips or (12 if args.quick else 120)
-    data = sample_data.ensure_sample_data()
-    sample = sorted(sources.ucf101_items(data.ucf_root, data.ucf_splits, "train"),
+    data = sample.ensure_sample_data()
+    clips = sorted(sources.ucf101_items(data.ucf_root, data.ucf_splits, "train"),
                     key=lambda i: i.id)[:n]  # fmt: skip
     print(f"bench_records: JPEG q90 SequenceExample shards, {config.describe()}")
     tmp = Path(tempfile.mkdtemp(prefix="bench_records_"))
     try:
-        lines = _bench("sample data", sample, tmp)
+        lines = _bench("sample data", clips, tmp)
         real = _real_items()
         if real:
             lines += _bench("real clips (../shared/media)", real, tmp)

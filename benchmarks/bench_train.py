@@ -29,10 +29,8 @@ import tensorflow as tf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import movinet, train  # noqa: E402
-from helpers.train import export
-from helpers.train import evaluation as train_eval
-from helpers.pipeline.timing import clips_per_second  # noqa: E402
+from helpers import movinet, sample, train  # noqa: E402
+from helpers.pipeline import clips_per_second  # noqa: E402
 
 GOAL_MINUTES = 15.0
 TARGET = 0.90
@@ -51,7 +49,7 @@ def throughput(trainer: train.Trainer, ds: tf.data.Dataset, steps: int, batch: i
 
 def time_to_target(
     trainer: train.Trainer,
-    data: train.SampleDatasets,
+    data: train.RecordDatasets,
     max_epochs: int,
     budget_s: float,
     steps_per_epoch: int,
@@ -104,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         decay_epochs=None if q else args.decay_epochs,
     )
     print(f"config: {cfg}")
-    data = train.sample_datasets(cfg)
+    data = train.record_datasets(sample.ensure_sample_records(size=64), cfg)
     print(f"data: {data.num_train} train / {data.num_test} test clips, {data.records_dir}")
     rows: list[tuple[str, str, str, str, str]] = []
     work = Path(tempfile.mkdtemp(prefix="bench_train_"))
@@ -139,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     rows.append((f"time to {TARGET:.0%} test accuracy", shown, f"{GOAL_MINUTES:.0f} min goal",
                  f"{reached / 60 / GOAL_MINUTES:.2f}" if reached else "-",
                  f"<= {GOAL_MINUTES:.0f} min: {status}"))  # fmt: skip
-    base = train_eval.train_frame_baseline(
+    base = train.train_frame_baseline(
         data.train, data.test, num_classes=cfg.num_classes, steps=3 if q else 300, progress=False
     )
     chance = 1 / cfg.num_classes
@@ -150,16 +148,16 @@ def main(argv: list[str] | None = None) -> None:
                  "< MoViNet: motion needed"))  # fmt: skip
 
     # 3. Exports and stream latency per frame.
-    stream = export.stream_from_base(model, cfg.model_id, norm_momentum=cfg.norm_momentum)
-    lite = export.export_tflite_variants(
+    stream = train.stream_from_base(model, cfg.model_id, norm_momentum=cfg.norm_momentum)
+    lite = train.export_tflite_variants(
         stream, {work / "f.tflite": False, work / "q.tflite": True}, resolution=cfg.resolution
     )
     paths = {
-        "stream SavedModel": export.export_stream(stream, work / "stream"),
+        "stream SavedModel": train.export_stream(stream, work / "stream"),
         "TFLite float": lite[0],
         "TFLite quantized": lite[1],
     }
-    base_dir = export.export_base(model, work / "base")
+    base_dir = train.export_base(model, work / "base")
     shape = (16 if q else 64, 1, 1, cfg.resolution, cfg.resolution, 3)
     frames = np.random.default_rng(0).uniform(0, 1, shape).astype(np.float32)
     saved = movinet.load_movinet(source=paths["stream SavedModel"], mode="stream")
@@ -170,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
 
     latency = {"stream SavedModel": stream_latency(saved_step, frames)}
     for name in ("TFLite float", "TFLite quantized"):
-        lite = export.TFLiteStream(paths[name])
+        lite = train.TFLiteStream(paths[name])
         lite_state = {"s": lite.init_states()}
 
         def lite_step(frame: np.ndarray, lite=lite, lite_state=lite_state) -> None:
@@ -185,8 +183,8 @@ def main(argv: list[str] | None = None) -> None:
                      "report"))  # fmt: skip
     sizes = {"base SavedModel": base_dir, **paths}
     for name, path in sizes.items():
-        mb = export.path_size(path) / 1e6
-        ratio = mb / (export.path_size(paths["TFLite float"]) / 1e6)
+        mb = train.path_size(path) / 1e6
+        ratio = mb / (train.path_size(paths["TFLite float"]) / 1e6)
         rows.append((f"export size: {name}", f"{mb:.2f} MB", "TFLite float", f"{ratio:.2f}", ""))
 
     run = "QUICK smoke run" if q else "full run"

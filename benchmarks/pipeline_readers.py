@@ -17,8 +17,8 @@ import tensorflow as tf
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers import pipeline, records, sources  # noqa: E402
-from helpers.pipeline import augment
-from helpers.pipeline import decode as decode_window
+from helpers.pipeline import augment  # noqa: E402
+from helpers.pipeline import decode as decode_window  # noqa: E402
 
 T, SIZE, BATCH = 16, 172, 8
 ROTATE = augment.AugmentConfig(max_degrees=15, min_crop_scale=1.0, max_brightness=0, max_contrast=0)

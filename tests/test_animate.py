@@ -8,8 +8,8 @@ import mediapy
 import numpy as np
 import pytest
 
-from helpers.movinet import animate
 from helpers.frames import setup_mediapy
+from helpers.movinet import animate
 
 T, C = 6, 10
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from helpers.utils import atomic
 from helpers.records import framing as shard_check
+from helpers.utils import atomic
 
 
 def test_writes_and_replaces(tmp_path):

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.pipeline import augment
-from helpers.pipeline import warp
+from helpers.pipeline import augment, warp
 
 
 def make_clip(frames: int = 4, size: int = 32, seed: int = 0) -> tf.Tensor:

@@ -210,7 +210,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_tree(ucf_mirror, ucf_vide
     ucf_mirror.fault(ucf101.UCF101_ZIP_URL)
     ucf_mirror.reset_counts()
     assert cli.main(args) == 0
-    assert not list(out.rglob("*.partial")) and len(list(out.rglob("*.avi"))) == 9
+    assert not list(out.rglob("*.incomplete")) and len(list(out.rglob("*.avi"))) == 9
     biggest = max(len(v) for k, v in _tree(out).items() if k.endswith(".avi"))
     assert _zip_bytes_served(ucf_mirror) < biggest * (9 - done) + 80_000  # done ones not refetched
     clean = tmp_path / "clean"
@@ -327,7 +327,7 @@ def test_cli_errors_are_one_line_and_leave_nothing_half_written(
     assert "CRC-32" in line
     assert (out / "ApplyEyeMakeup" / "v_ApplyEyeMakeup_g01_c01.avi").is_file()  # verified before
     assert not (out / "ApplyEyeMakeup" / "v_ApplyEyeMakeup_g02_c01.avi").exists()
-    assert not list(out.rglob("*.partial")) and not list(out.rglob("*.incomplete"))
+    assert not list(out.rglob("*.incomplete")) and not list(out.rglob("*.incomplete"))
 
     (ucf_mirror.root / Mirror.rel(ucf101.UCF101_ZIP_URL)).unlink()
     line = _one_error_line(capsys, [*base, "--classes", "2"])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.pipeline.decode import decode_to_aspect, decode_scaled, mean_colour, resize_to_float
+from helpers.pipeline.decode import decode_scaled, decode_to_aspect, mean_colour, resize_to_float
 
 
 def jpegs(count: int, height: int, width: int) -> tf.Tensor:

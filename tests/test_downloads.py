@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from helpers.utils import downloads
+from helpers.utils import downloads, remote_zip
 from helpers.utils.downloads import DownloadError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,7 +233,7 @@ def test_download_is_complete_verified_and_cached(mirror, tmp_path, capsys):
     target = tmp_path / "out" / "archive.bin"
     sha = hashlib.sha256(data).hexdigest()
     assert downloads.download(URL, target, sha256=sha, size=len(data)) == len(data)
-    assert target.read_bytes() == data and not list(target.parent.glob("*.partial"))
+    assert target.read_bytes() == data and not list(target.parent.glob("*.incomplete"))
     assert "archive.bin" in capsys.readouterr().err  # the progress bar
     mirror.reset_counts()
     assert downloads.download(URL, target, sha256=sha, progress=False) == 0
@@ -247,7 +247,7 @@ def test_a_dropped_download_resumes_with_a_range_request(mirror, tmp_path):
     target = tmp_path / "archive.bin"
     with pytest.raises(DownloadError) as err:
         downloads.download(URL, target, retries=0, progress=False, timeout=5)
-    have = (tmp_path / "archive.bin.partial").stat().st_size  # whole chunks of what arrived
+    have = (tmp_path / "archive.bin.incomplete").stat().st_size  # whole chunks of what arrived
     assert 0 < have <= 70_000 and not target.exists()
     assert str(err.value) == (
         f"{mirror.url}/files.example.org/data/archive.bin: truncated: connection dropped "
@@ -275,7 +275,7 @@ def test_a_dropped_connection_is_resumed_within_the_call(mirror, tmp_path):
 def test_a_server_ignoring_the_range_restarts_cleanly(mirror, tmp_path):
     data = payload(50_000)
     mirror.put(URL, data)
-    (tmp_path / "archive.bin.partial").write_bytes(data[:20_000])
+    (tmp_path / "archive.bin.incomplete").write_bytes(data[:20_000])
     mirror.fault(URL, no_range=True)
     downloads.download(URL, tmp_path / "archive.bin", progress=False)
     assert (tmp_path / "archive.bin").read_bytes() == data
@@ -286,7 +286,7 @@ def test_a_download_killed_with_sigkill_resumes_to_identical_bytes(mirror, tmp_p
     mirror.put(URL, data)
     mirror.fault(URL, throttle=0.02)  # about 1.8 s for the whole file
     target = tmp_path / "archive.bin"
-    partial = tmp_path / "archive.bin.partial"
+    partial = tmp_path / "archive.bin.incomplete"
     code = "import sys; from helpers.utils import downloads; downloads.download(sys.argv[1], "
     code += "sys.argv[2], progress=False)"
     env = {**os.environ, "PYTHONPATH": str(ROOT), downloads.MIRROR_ENV: mirror.url}
@@ -344,7 +344,7 @@ def test_a_server_that_stalls_mid_body_fails_and_keeps_the_partial(mirror, tmp_p
     mirror.fault(URL, drop_after=80_000, times=9, stall_body=10)
     text = _fails(URL, tmp_path / "x.bin", timeout=0.3, retries=0)
     assert "truncated: server stalled (no data for 0.3 s) after 65536 of 100000 bytes" in text
-    assert (tmp_path / "x.bin.partial").stat().st_size == 65_536
+    assert (tmp_path / "x.bin.incomplete").stat().st_size == 65_536
 
 
 def test_a_body_cut_short_every_time_is_truncated(mirror, tmp_path):
@@ -358,7 +358,7 @@ def test_a_body_cut_short_every_time_is_truncated(mirror, tmp_path):
 def test_a_wrong_hash_or_size_leaves_nothing(mirror, tmp_path):
     mirror.put(URL, payload(10_000))
     text = _fails(URL, tmp_path / "x.bin", sha256="0" * 64)
-    assert "sha256 mismatch" in text and not (tmp_path / "x.bin.partial").exists()
+    assert "sha256 mismatch" in text and not (tmp_path / "x.bin.incomplete").exists()
     assert "server has 10000 bytes, expected 9999" in _fails(URL, tmp_path / "x.bin", size=9999)
 
 
@@ -385,13 +385,13 @@ def test_only_the_chosen_members_are_fetched(mirror, tmp_path):
     def choose(info):
         return tmp_path / "x" / "m3.bin" if info.filename.endswith("m3.bin") else None
 
-    got = downloads.fetch_zip_members(ZIP_URL, choose, progress=False)
+    got = remote_zip.fetch_zip_members(ZIP_URL, choose, progress=False)
     assert (tmp_path / "x" / "m3.bin").read_bytes() == MEMBERS["top/m3.bin"]
     assert (got.fetched, got.cached, got.bytes, got.zip_size) == (1, 0, 120_000, len(blob))
     assert mirror.served < 200_000 < len(blob) / 4  # one member and the directory, of ~1 MB
     assert all(r is not None for _, r in mirror.requests)  # range requests only
     mirror.reset_counts()
-    again = downloads.fetch_zip_members(ZIP_URL, choose, progress=False)
+    again = remote_zip.fetch_zip_members(ZIP_URL, choose, progress=False)
     assert (again.fetched, again.cached) == (0, 1)
     assert mirror.served < 70_000  # only the directory
 
@@ -403,13 +403,13 @@ def test_a_member_cut_short_is_read_again_or_fails_in_one_line(mirror, tmp_path)
     def choose(info):
         return tmp_path / Path(info.filename).name if info.filename.endswith("m5.bin") else None
 
-    downloads.fetch_zip_members(ZIP_URL, choose, progress=False)
+    remote_zip.fetch_zip_members(ZIP_URL, choose, progress=False)
     assert (tmp_path / "m5.bin").read_bytes() == MEMBERS["top/m5.bin"]
     assert sum(1 for _, r in mirror.requests if r and not r.startswith("bytes=-")) == 2
     (tmp_path / "m5.bin").unlink()
     mirror.fault(ZIP_URL, drop_after=100_000, times=99)
     with pytest.raises(DownloadError) as err:
-        downloads.fetch_zip_members(ZIP_URL, choose, retries=1, progress=False)
+        remote_zip.fetch_zip_members(ZIP_URL, choose, retries=1, progress=False)
     assert str(err.value).endswith("big.zip: top/m5.bin: connection dropped mid-transfer")
     assert list(tmp_path.glob("m5*")) == []
 
@@ -424,7 +424,7 @@ def test_a_corrupt_member_is_caught_and_nothing_is_left(mirror, tmp_path, method
     blob[at] ^= 0xFF  # one flipped byte in b.txt's data
     mirror.put(ZIP_URL, bytes(blob))
     with pytest.raises(DownloadError) as err:
-        downloads.fetch_zip_members(ZIP_URL, lambda i: tmp_path / i.filename, progress=False)
+        remote_zip.fetch_zip_members(ZIP_URL, lambda i: tmp_path / i.filename, progress=False)
     text = str(err.value)
     assert "\n" not in text and text.startswith(f"{mirror.url}/files.example.org/big.zip: b.txt:")
     assert "corrupt member" in text
@@ -434,11 +434,11 @@ def test_a_corrupt_member_is_caught_and_nothing_is_left(mirror, tmp_path, method
 
 def test_a_missing_zip_or_one_without_range_support_is_one_line(mirror, tmp_path):
     with pytest.raises(DownloadError, match=r"big\.zip: HTTP 404 Not Found$"):
-        downloads.fetch_zip_members(ZIP_URL, lambda i: None, progress=False)
+        remote_zip.fetch_zip_members(ZIP_URL, lambda i: None, progress=False)
     mirror.put(ZIP_URL, _zip(MEMBERS))
     mirror.fault(ZIP_URL, no_range=True)
     with pytest.raises(DownloadError, match=r"big\.zip: .*range requests"):
-        downloads.fetch_zip_members(ZIP_URL, lambda i: None, progress=False)
+        remote_zip.fetch_zip_members(ZIP_URL, lambda i: None, progress=False)
 
 
 # --- cached_download (the MoViNet stage's labels and GIF) ------------------------------------

@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 
 from helpers import movinet, train
-from helpers.train import export
 from helpers.movinet.models import build_movinet_classifier
+from helpers.train import export
 
 RES, FRAMES, CLASSES = 32, 6, 4
 LABELS = ["clap", "jump", "spin cw", "spin ccw"]

@@ -11,7 +11,16 @@ import cv2
 import numpy as np
 import pytest
 
-from helpers.frames import FrameReader, VideoDecodeError, decode, decode_jpeg, encode_jpeg, probe, resize_frames, save_jpeg_folder
+from helpers.frames import (
+    FrameReader,
+    VideoDecodeError,
+    decode,
+    decode_jpeg,
+    encode_jpeg,
+    probe,
+    resize_frames,
+    save_jpeg_folder,
+)
 from helpers.sample.data import read_frame_index, write_index_video
 
 

@@ -7,10 +7,10 @@ import pytest
 import tensorflow as tf
 
 from helpers import pipeline, records
+from helpers.frames import Clip
 from helpers.pipeline import augment
 from helpers.pipeline import source as pipeline_source
 from helpers.records import index as record_index
-from helpers.frames import Clip
 from helpers.records.framing import RecordFileError, check_record_file
 from helpers.sources import VideoItem
 

@@ -10,10 +10,10 @@ import pytest
 import tensorflow as tf
 
 from helpers import records
+from helpers.frames import Clip
+from helpers.records import framing as shard_check
 from helpers.records import index as record_index
 from helpers.records import wire as record_wire
-from helpers.records import framing as shard_check
-from helpers.frames import Clip
 from helpers.sources import VideoItem
 
 

@@ -38,8 +38,10 @@ def _indices(serialized: bytes) -> list[int]:
         (10, {"policy": "none"}, [list(range(10))]),
         (10, {"policy": "fixed", "frames_per_example": 4}, [[0, 1, 2, 3]]),
         (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "drop"}, []),
-        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "loop"}, [[0, 1, 2, 0, 1]]),
-        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "repeat_last"}, [[0, 1, 2, 2, 2]]),
+        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "loop"},
+         [[0, 1, 2, 0, 1]]),
+        (3, {"policy": "fixed", "frames_per_example": 5, "short_policy": "repeat_last"},
+         [[0, 1, 2, 2, 2]]),
         (7, {"policy": "chunks", "chunk_length": 3}, [[0, 1, 2], [3, 4, 5]]),
         (2, {"policy": "chunks", "chunk_length": 3}, []),
         (9, {"policy": "group_shortest", "truncate_to": 4}, [[0, 1, 2, 3]]),
@@ -79,7 +81,8 @@ def test_policy_lengths_counts():
     lengths = [5, 9, 16, 40]
     assert truncation.policy_lengths(lengths, "none") == lengths
     assert truncation.policy_lengths(lengths, "fixed", frames_per_example=8) == [8, 8, 8]
-    assert truncation.policy_lengths(lengths, "fixed", frames_per_example=8, short_policy="loop") == [8] * 4
+    looped = truncation.policy_lengths(lengths, "fixed", frames_per_example=8, short_policy="loop")
+    assert looped == [8] * 4
     assert truncation.policy_lengths(lengths, "chunks", chunk_length=8) == [8] + [8] * 2 + [8] * 5
     assert truncation.policy_lengths(lengths, "group_shortest", group_size=2) == [5, 5, 16, 16]
 
@@ -158,7 +161,8 @@ def test_serialization_is_deterministic(video):
         ({"policy": "none"}, [list(range(10))]),
         ({"policy": "fixed", "frames_per_example": 4}, [[0, 1, 2, 3]]),
         ({"policy": "fixed", "frames_per_example": 12}, []),
-        ({"policy": "fixed", "frames_per_example": 12, "short_policy": "loop"}, [[*range(10), 0, 1]]),
+        ({"policy": "fixed", "frames_per_example": 12, "short_policy": "loop"},
+         [[*range(10), 0, 1]]),
         ({"policy": "fixed", "frames_per_example": 12, "short_policy": "repeat_last"}, [[*range(10), 9, 9]]),  # noqa: E501
         ({"policy": "chunks", "frames_per_example": 3}, [[0, 1, 2], [3, 4, 5], [6, 7, 8]]),
     ],
@@ -214,7 +218,9 @@ def test_record_config_validation_and_dict():
         records.RecordConfig(policy="fixed")
     with pytest.raises(ValueError):
         records.RecordConfig(quality=0)
-    cfg = records.RecordConfig(size=(32, 48), resize_mode="exact", policy="chunks", frames_per_example=8)
+    cfg = records.RecordConfig(
+        size=(32, 48), resize_mode="exact", policy="chunks", frames_per_example=8
+    )
     assert cfg.chunk_length == 8
     assert records.RecordConfig.from_dict(cfg.to_dict()) == cfg
 

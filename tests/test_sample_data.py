@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.frames import decode, probe, resize_frames
 from helpers.sample import data as sample_data
 from helpers.sample import synth
-from helpers.frames import decode, probe, resize_frames
 from helpers.sources import build_label_map, kinetics_items, read_class_index, ucf101_items
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from helpers import config
-from helpers.sources import SourceFormatError, UnknownLabelError, VideoItem, build_label_map, folder_items, kinetics_items, label_index, read_class_index, ucf101_items
+from helpers.sources import (
+    SourceFormatError,
+    UnknownLabelError,
+    VideoItem,
+    build_label_map,
+    folder_items,
+    kinetics_items,
+    label_index,
+    read_class_index,
+    ucf101_items,
+)
 
 
 def _write(path: Path, lines: list[str], eol: str = "\r\n") -> Path:

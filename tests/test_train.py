@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 
 from helpers import config, train
-from helpers.train import evaluation as train_eval
 from helpers.movinet.models import build_movinet_classifier
+from helpers.train import evaluation as train_eval
 
 CFG = train.TrainConfig(num_classes=3, num_frames=4, resolution=32, batch_size=6, seed=1)
 STEPS = 6

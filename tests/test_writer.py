@@ -15,8 +15,8 @@ import pytest
 
 from helpers import config, records, sample, sources, writer
 from helpers.records import index as record_index
-from helpers.writer import cli as writer_cli
 from helpers.sample.data import write_index_video
+from helpers.writer import cli as writer_cli
 from helpers.writer.shards import assign_shards
 
 LENGTHS = {"Alpha": (5, 7, 9), "Beta": (11, 13, 6), "Gamma": (8, 10, 12)}
@@ -264,7 +264,8 @@ def _ucf_layout(root: Path, clips) -> tuple[Path, Path]:
 def test_cli_ucf101(tmp_path, clips, capsys):
     videos, splits = _ucf_layout(tmp_path, clips)
     out = tmp_path / "rec"
-    rc = writer_cli.main(["ucf101", "--videos", str(videos), "--splits", str(splits), "--out", str(out),
+    rc = writer_cli.main(["ucf101", "--videos", str(videos), "--splits", str(splits),
+                          "--out", str(out),
                       "--policy", "fixed", "--frames-per-example", "6", "--short-policy", "loop",
                       "--shards", "2", "--workers", "1", "--gzip", "--size", "16"])  # fmt: skip
     text = capsys.readouterr().out
@@ -290,7 +291,8 @@ def test_cli_kinetics(tmp_path, clips, capsys):
     rc = writer_cli.main(["kinetics", "--csv", str(csv), "--train-split", "train",
                       "--test-csv", str(csv), "--test-split", "val", "--videos", str(videos),
                       "--path-format", "{youtube_id}.avi", "--out", str(tmp_path / "k"),
-                      "--policy", "chunks", "--frames-per-example", "4", "--workers", "1"])  # fmt: skip
+                      "--policy", "chunks", "--frames-per-example", "4",
+                      "--workers", "1"])  # fmt: skip
     assert rc == 0, capsys.readouterr().out
     manifest = records.read_manifest(tmp_path / "k")
     assert manifest["label_map"] == {"alpha": 0, "beta": 1, "gamma": 2}
@@ -315,7 +317,8 @@ def test_cli_help_explains_everything(capsys):
     with pytest.raises(SystemExit):
         writer_cli.main(["ucf101", "--help"])
     sub = capsys.readouterr().out
-    for flag in ("--workers", "--shards", "--frames-per-example", "--policy", "--fps", "--gzip", "--seed"):
+    for flag in ("--workers", "--shards", "--frames-per-example", "--policy", "--fps", "--gzip",
+                 "--seed"):
         assert flag in sub
 
 
@@ -355,7 +358,8 @@ def test_ensure_sample_records_is_idempotent(tmp_path, clips, monkeypatch):
     stamp = (out / "manifest.json").stat().st_mtime_ns
     shard = out / manifest["splits"]["train"]["shards"][0]["file"]
     Path(record_index.index_path(shard)).unlink()  # e.g. a folder from before indexes existed
-    assert sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec") == out
+    again = sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec")
+    assert again == out
     assert (out / "manifest.json").stat().st_mtime_ns == stamp  # nothing rewritten
     assert record_index.current_index(shard)  # but the index is back
 
@@ -381,7 +385,9 @@ def test_ensure_sample_records_twice_at_once_writes_once(tmp_path, clips, monkey
     outs = []
 
     def ask() -> None:
-        outs.append(sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec"))
+        outs.append(
+            sample.ensure_sample_records("fixed", frames_per_example=4, out_dir=tmp_path / "rec")
+        )
 
     threads = [threading.Thread(target=ask) for _ in range(2)]
     for t in threads:

@@ -14,12 +14,14 @@ command line; runner flags pass through unchanged. Modules: ``pipeline`` (the gr
 and manifest), ``cli``.
 """
 
+from helpers.beam.cli import build_parser
 from helpers.beam.dofns import FAILED_TAG, CountFramesDoFn, VideoToExamplesDoFn
 from helpers.beam.options import FAILURES_FILE, default_pipeline_args, read_failures
 from helpers.beam.outputs import SHARD_TEMPLATE, shard_pattern
 from helpers.beam.pipeline import build_pipeline, run_pipeline
 
 __all__ = [
+    "build_parser",
     "run_pipeline",
     "build_pipeline",
     "VideoToExamplesDoFn",

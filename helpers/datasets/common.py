@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from helpers import atomic, config
+from helpers import config
+from helpers.utils import atomic
 
 __all__ = ["DatasetError", "default_cache", "write_if_changed"]
 

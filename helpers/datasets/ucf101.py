@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from helpers import sources
 from helpers.datasets.common import DatasetError, default_cache, write_if_changed
-from helpers.utils import downloads
+from helpers.utils import downloads, remote_zip
 
 __all__ = [
     "SPLITS_ZIP_URL",
@@ -236,9 +236,9 @@ def fetch_ucf101(
         return out / listed.get(base.lower(), f"{label}/{base}")
 
     todo = [rel for rel in listed.values() if not (out / rel).exists()]
-    result, zip_size = downloads.ZipFetch(0, len(listed), 0, 0), None
+    result, zip_size = remote_zip.ZipFetch(0, len(listed), 0, 0), None
     if todo:
-        result = downloads.fetch_zip_members(
+        result = remote_zip.fetch_zip_members(
             UCF101_ZIP_URL, destination, timeout=timeout, progress=progress
         )
         zip_size = result.zip_size

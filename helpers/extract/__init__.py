@@ -10,5 +10,13 @@
 """
 
 from helpers.extract.batch import REPORT_NAME, ExtractReport, extract_many, extract_one, output_dir
+from helpers.extract.cli import build_parser
 
-__all__ = ["extract_many", "extract_one", "ExtractReport", "REPORT_NAME", "output_dir"]
+__all__ = [
+    "extract_many",
+    "extract_one",
+    "ExtractReport",
+    "REPORT_NAME",
+    "output_dir",
+    "build_parser",
+]

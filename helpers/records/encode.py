@@ -29,7 +29,6 @@ import tensorflow as tf
 from helpers import frames as frames_lib
 from helpers import sources
 from helpers.records import truncation
-from helpers.records.settings import RecordConfig
 from helpers.records.keys import (
     CLIP_DATA_PATH_KEY,
     CLIP_END_TIMESTAMP_KEY,
@@ -47,6 +46,7 @@ from helpers.records.keys import (
     IMAGE_TIMESTAMP_KEY,
     IMAGE_WIDTH_KEY,
 )
+from helpers.records.settings import RecordConfig
 from helpers.sources import VideoItem
 
 __all__ = [

@@ -11,7 +11,13 @@ No library stage imports this package; notebooks, tests and benchmarks do::
 drawn motions), ``data`` (the videos and lists), ``records``, ``example``, ``cli``.
 """
 
-from helpers.sample.data import KINETICS_LABELS, SampleData, ensure_sample_data, read_frame_index
+from helpers.sample.data import (
+    KINETICS_LABELS,
+    SampleData,
+    ensure_sample_data,
+    read_frame_index,
+    write_index_video,
+)
 from helpers.sample.example import JUMPING_JACK_URL, example_clip
 from helpers.sample.records import ensure_sample_records
 from helpers.sample.synth import CLASSES
@@ -22,6 +28,7 @@ __all__ = [
     "CLASSES",
     "KINETICS_LABELS",
     "read_frame_index",
+    "write_index_video",
     "ensure_sample_records",
     "example_clip",
     "JUMPING_JACK_URL",

@@ -16,7 +16,6 @@ builder), ``trainer`` (the loop with checkpoints and resume), ``evaluation`` (ac
 matrix, the single-frame baseline), ``export`` (SavedModel and TFLite), ``tflite`` (running one).
 """
 
-from helpers.train.settings import TrainConfig
 from helpers.train.data import RecordDatasets, record_datasets
 from helpers.train.evaluation import (
     EvalResult,
@@ -38,6 +37,7 @@ from helpers.train.export import (
     stream_from_base,
 )
 from helpers.train.model import PRETRAINED_URL, build_model, pretrained_checkpoint
+from helpers.train.settings import TrainConfig
 from helpers.train.tflite import TFLiteStream
 from helpers.train.trainer import Trainer
 

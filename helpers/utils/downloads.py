@@ -7,10 +7,9 @@ failure reads the same way::
     downloads.reachable("https://tfhub.dev/...")              # None, or why not
     downloads.mirror_url("https://host/a/b.zip")              # $TFVIDEO_MIRROR/host/a/b.zip if set
     downloads.download(url, Path("data/x.tar.gz"), sha256=None)   # bytes received (0: cached)
-    downloads.fetch_zip_members(zip_url, choose)              # only the chosen members, by Range
     downloads.cached_download(url, Path("data/x.txt"), "x")   # True when the file is there
 
-A download writes ``<file>.partial``, resumes it with an HTTP ``Range`` request after a crash or
+A download writes ``<file>.incomplete``, resumes it with an HTTP ``Range`` request after a crash or
 a kill, checks the size (and the sha256 when known), then renames it: the final name only ever
 holds a complete, verified file, and a second run finds it and does nothing. Each failure (HTTP
 error, refused connection, stalled server, truncated body, bad checksum) raises one
@@ -34,10 +33,6 @@ import os
 import re
 import socket
 import urllib.request
-import zipfile
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -45,23 +40,20 @@ import requests
 import urllib3
 from tqdm.auto import tqdm
 
+from helpers.utils.atomic import PARTIAL_SUFFIX
+
 __all__ = [
     "MIRROR_ENV",
-    "PARTIAL_SUFFIX",
     "DownloadError",
-    "ZipFetch",
     "cached_download",
     "download",
-    "fetch_zip_members",
+    "failure_reason",
     "mirror_url",
     "reachable",
 ]
 
 MIRROR_ENV = "TFVIDEO_MIRROR"
 """The environment variable naming a mirror that replaces every download's host."""
-
-PARTIAL_SUFFIX = ".partial"
-"""Appended to a file's name while it downloads; a rerun resumes from it."""
 
 _CHUNK = 1 << 14  # a dropped connection loses the piece in flight: keep it small
 
@@ -125,7 +117,7 @@ def reachable(url: str, timeout: float = 3.0) -> str | None:
     return None
 
 
-def _why(err: BaseException, timeout: float) -> str:
+def failure_reason(err: BaseException, timeout: float) -> str:
     """A few words for a requests/urllib3/socket failure (their own messages are pages long)."""
     text = repr(err)
     if isinstance(err, requests.exceptions.ConnectTimeout):
@@ -149,7 +141,7 @@ def _why(err: BaseException, timeout: float) -> str:
 
 # What a transfer can raise (requests wraps most; a streamed body can leak urllib3's and
 # http.client's own). A local disk error is none of these: it propagates as itself.
-_NETWORK_ERRORS = (
+NETWORK_ERRORS = (
     requests.exceptions.RequestException,
     urllib3.exceptions.HTTPError,
     http.client.HTTPException,
@@ -254,8 +246,8 @@ def _download(
             headers["Range"] = f"bytes={have}-"
         try:
             resp = session.get(real, stream=True, timeout=(timeout, timeout), headers=headers)
-        except _NETWORK_ERRORS as err:
-            raise DownloadError(real, _why(err, timeout)) from err
+        except NETWORK_ERRORS as err:
+            raise DownloadError(real, failure_reason(err, timeout)) from err
         with resp:
             if resp.status_code == 416 and have:  # nothing after `have`: already whole, or wrong
                 total = _total_from(resp)
@@ -308,125 +300,11 @@ def _receive(
                 out.write(chunk)
                 got += len(chunk)
                 pb.update(len(chunk))
-        except _NETWORK_ERRORS as err:  # keep what arrived: the next attempt resumes it
-            failure = _why(err, timeout)
+        except NETWORK_ERRORS as err:  # keep what arrived: the next attempt resumes it
+            failure = failure_reason(err, timeout)
         out.flush()
         os.fsync(out.fileno())
     return got, failure
-
-
-@dataclass(frozen=True)
-class ZipFetch:
-    """What :func:`fetch_zip_members` did.
-
-    Attributes:
-        fetched: Members written in this call.
-        cached: Chosen members whose destination already existed.
-        bytes: Uncompressed bytes written.
-        zip_size: Size of the whole remote zip (what a full download would cost).
-    """
-
-    fetched: int
-    cached: int
-    bytes: int
-    zip_size: int
-
-
-def fetch_zip_members(
-    url: str,
-    choose: Callable[[zipfile.ZipInfo], Path | None],
-    *,
-    timeout: float = 30.0,
-    retries: int = 2,
-    progress: bool = True,
-) -> ZipFetch:
-    """Writes chosen members of a remote zip, reading only their bytes (HTTP range requests).
-
-    `remotezip <https://pypi.org/project/remotezip/>`_ reads the central directory from the end
-    of the file, then each chosen member with one ranged request. Each member is written to
-    ``<dest>.partial``, its CRC-32 checked (zipfile does that when the read ends) and its size
-    compared with the directory's, then renamed: a destination that exists is complete, and is
-    skipped on the next run.
-
-    Args:
-        url: The real URL of the zip; :func:`mirror_url` applies.
-        choose: Maps a member to its destination file, or None to skip it.
-        timeout: Seconds to wait for a connection or for data.
-        retries: How often a member whose transfer broke off is read again.
-        progress: Show one tqdm bar over the members' bytes.
-
-    Returns:
-        Counts and sizes, see :class:`ZipFetch`.
-
-    Raises:
-        DownloadError: The zip cannot be read (HTTP error, no range support, refused or stalled
-            connection), or a member is corrupt (CRC-32 or size mismatch). Nothing is left under
-            the member's final name.
-    """
-    import remotezip  # only needed here; pinned in requirements.txt
-
-    real = mirror_url(url)
-    try:
-        with (
-            requests.Session() as session,
-            remotezip.RemoteZip(real, session=session, timeout=(timeout, timeout)) as archive,
-        ):
-            todo, cached = [], 0
-            for info in archive.infolist():
-                dest = None if info.is_dir() else choose(info)
-                if dest is None:
-                    continue
-                if dest.exists():
-                    cached += 1
-                else:
-                    todo.append((info, dest))
-            total = sum(info.file_size for info, _ in todo)
-            with tqdm(total=total, unit="B", unit_scale=True, desc=Path(urlparse(url).path).name,
-                      disable=not progress) as bar:  # fmt: skip
-                for info, dest in todo:
-                    for attempt in range(retries + 1):  # a dropped member is read again
-                        try:
-                            _extract_member(archive, info, dest, real, bar)
-                            break
-                        except DownloadError:
-                            raise
-                        except (remotezip.RemoteZipError, *_NETWORK_ERRORS) as err:
-                            if attempt == retries:
-                                why = f"{info.filename}: {_why(err, timeout)}"
-                                raise DownloadError(real, why) from err
-            return ZipFetch(len(todo), cached, total, archive.size())
-    except DownloadError:
-        raise
-    except zipfile.BadZipFile as err:  # includes "Bad CRC-32 for file ..."
-        raise DownloadError(real, f"bad zip: {err}") from err
-    except (remotezip.RemoteZipError, *_NETWORK_ERRORS) as err:
-        raise DownloadError(real, _why(err, timeout)) from err
-
-
-def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, url: str,
-                    bar: tqdm) -> None:  # fmt: skip
-    """Streams one member to ``dest.partial``, verifies CRC-32 and size, renames it."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + PARTIAL_SUFFIX)
-    written, done = 0, False
-    try:
-        with archive.open(info) as src, open(partial, "wb") as out:
-            for chunk in iter(lambda: src.read(_CHUNK), b""):  # the CRC is checked at the end
-                out.write(chunk)
-                written += len(chunk)
-                bar.update(len(chunk))
-            out.flush()
-            os.fsync(out.fileno())
-        if written != info.file_size:
-            raise DownloadError(url, f"{info.filename}: {written} bytes, expected {info.file_size}")
-        os.replace(partial, dest)
-        done = True
-    except (zipfile.BadZipFile, zlib.error) as err:  # a CRC-32 mismatch, or undecodable data
-        raise DownloadError(url, f"{info.filename}: corrupt member ({err})") from err
-    finally:
-        partial.unlink(missing_ok=True)  # a member restarts whole: members are small
-        if not done:
-            bar.update(-written)
 
 
 def cached_download(url: str, path: Path, what: str) -> bool:

@@ -10,6 +10,7 @@
 and its sidecar, ``dataset`` deals clips to shards and writes the manifest.
 """
 
+from helpers.writer.cli import build_parser, summary
 from helpers.writer.dataset import write_dataset, write_split
 from helpers.writer.shards import (
     ShardTask,
@@ -20,6 +21,8 @@ from helpers.writer.shards import (
 )
 
 __all__ = [
+    "build_parser",
+    "summary",
     "write_dataset",
     "write_split",
     "ShardTask",
