@@ -17,6 +17,7 @@ from helpers.beam import dofns as beam_dofns
 from helpers.beam import options as beam_options
 from helpers.beam import outputs as beam_manifest
 from helpers.records import index as record_index
+from helpers.records import manifest as manifest_lib
 
 IN_PROCESS = ["--runner=DirectRunner"]  # in-process runner: fast; multi_processing is for the CLI.
 
@@ -128,6 +129,19 @@ def test_same_examples_as_local_writer(videos: Path, tmp_path: Path, cfg) -> Non
     assert records.RecordConfig.from_dict(manifest["config"]) == cfg
     on_disk = json.loads((tmp_path / "out" / records.MANIFEST_FILE).read_text())
     assert on_disk == json.loads(json.dumps(manifest))
+    # One schema: the local writer's manifest and Beam's have the same keys at every level,
+    # and the same per-split figures.
+    local = records.load_manifest(tmp_path / "local")
+    assert set(on_disk) == set(local) == set(manifest_lib.TOP_KEYS)
+    for split in ("train", "test"):
+        ours, theirs = on_disk["splits"][split], local["splits"][split]
+        assert set(ours) == set(theirs) == set(manifest_lib.SPLIT_KEYS)
+        assert {k for s in ours["shards"] for k in s} == set(manifest_lib.SHARD_KEYS)
+        assert {k for s in theirs["shards"] for k in s} == set(manifest_lib.SHARD_KEYS)
+        for key in ("num_clips_in", "num_clips", "num_examples", "num_frames", "label_counts",
+                    "frame_sizes", "num_dropped"):  # fmt: skip
+            assert ours[key] == theirs[key], (split, key)
+    assert on_disk["written_by"] == "helpers.beam" and local["written_by"] == "helpers.writer"
 
 
 def test_corrupt_inputs_go_to_dead_letter_file(videos: Path, tmp_path: Path) -> None:

@@ -165,7 +165,7 @@ def test_cli_help_and_exit_codes(mixed, tmp_path, capsys):
         main(["--help"])
     text = capsys.readouterr().out
     assert e.value.code == 0
-    flags = ["--sample", "--ucf101", "--splits", "--fold", "--kinetics-csv", "--video-root",
+    flags = ["--ucf101", "--splits", "--fold", "--kinetics-csv", "--video-root",
              "--path-format", "--folder", "--split", "--out", "--fps", "--size", "--resize-mode",
              "--max-frames", "--quality", "--workers", "--report", "--limit", "--overwrite",
              "--fail-on-error", "--no-progress"]  # fmt: skip

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,43 +241,3 @@ def test_importing_the_model_garden_keeps_the_notebooks_plot_backend():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=str(config.ROOT))  # fmt: skip
     assert out.stdout.strip().splitlines()[-1] == "[] module://matplotlib_inline.backend_inline"
-
-
-def test_example_clip_online_offline_and_synthetic(tmp_path, monkeypatch, capsys):
-    import tf_keras
-
-    from helpers.sample import data as sample_data
-
-    monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")
-    media = tmp_path / "media"
-    (media / "derived_gif").mkdir(parents=True)
-    (media / "derived_gif" / "carving_ice_kinetics_derived.gif").write_bytes(b"GIF89a")
-    monkeypatch.setattr(config, "shared_media", lambda: media)
-    fake = tmp_path / "UCF101" / "Blink" / "v_Blink_g01_c01.avi"
-    fake.parent.mkdir(parents=True)
-    fake.write_bytes(b"x")
-    sample = sample_data.SampleData(fake.parents[1], fake.parents[1], tmp_path, tmp_path, tmp_path)
-    monkeypatch.setattr(sample_data, "ensure_sample_data", lambda: sample)
-
-    def fail(**kwargs):
-        raise OSError("no route to host")
-
-    monkeypatch.setattr(tf_keras.utils, "get_file", fail)
-    path, about = movinet.example_clip(offline=False)  # download fails: the shared GIF
-    assert path.name == "carving_ice_kinetics_derived.gif" and "carving ice" in about
-    said = capsys.readouterr().out
-    assert "Could not download the tutorial's jumping-jacks GIF (OSError)" in said
-    monkeypatch.setattr(config, "shared_media", lambda: None)
-    path, about = movinet.example_clip(offline=True)
-    assert path == fake and "SYNTHETIC" in about and capsys.readouterr().out == ""
-
-    def fetch(fname, origin, cache_dir, cache_subdir):
-        assert origin == movinet.JUMPING_JACK_URL
-        target = Path(cache_dir) / cache_subdir / fname
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"GIF89a")
-        return str(target)
-
-    monkeypatch.setattr(tf_keras.utils, "get_file", fetch)
-    path, about = movinet.example_clip(offline=False)
-    assert path == tmp_path / "data" / "movinet" / "jumpingjack.gif" and "jumping jacks" in about

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from helpers import records
 from helpers.frames import Clip
+from helpers.records import cli as records_cli
 from helpers.records import framing as shard_check
 from helpers.records import index as record_index
 from helpers.records import wire as record_wire
@@ -142,7 +143,7 @@ def test_cli_indexes_a_glob_and_globs_skip_sidecars(tmp_path, capsys):
     for name in ("a", "b"):
         write_shard(tmp_path / f"{name}.tfrecord", [3])
     (tmp_path / "c.tfrecord").write_bytes(b"\x05")
-    assert record_index.main([str(tmp_path / "*.tfrecord")]) == 1  # c is broken, a and b done
+    assert records_cli.main([str(tmp_path / "*.tfrecord")]) == 1  # c is broken, a and b done
     out = capsys.readouterr()
     assert "a.tfrecord.index" in out.out and "c.tfrecord: truncated" in out.err
     listed = shard_check.list_files(str(tmp_path / "*.tfrecord*"))

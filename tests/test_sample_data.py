@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import config
 from helpers.frames import decode, probe, resize_frames
 from helpers.sample import data as sample_data
 from helpers.sample import synth
@@ -127,3 +128,41 @@ def test_old_generator_version_is_rebuilt(tmp_path, monkeypatch):
     marker = json.loads((root / ".done.json").read_text())
     assert marker == {"version": sample_data._VERSION, "stub": True}
     assert not (root / "stale.avi").exists()
+
+
+def test_example_clip_online_offline_and_synthetic(tmp_path, monkeypatch, capsys):
+    from helpers.sample import example
+    from helpers.utils import downloads
+
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")
+    media = tmp_path / "media"
+    (media / "derived_gif").mkdir(parents=True)
+    (media / "derived_gif" / "carving_ice_kinetics_derived.gif").write_bytes(b"GIF89a")
+    monkeypatch.setattr(config, "shared_media", lambda: media)
+    fake = tmp_path / "UCF101" / "Blink" / "v_Blink_g01_c01.avi"
+    fake.parent.mkdir(parents=True)
+    fake.write_bytes(b"x")
+    sample = sample_data.SampleData(fake.parents[1], fake.parents[1], tmp_path, tmp_path, tmp_path)
+    monkeypatch.setattr(example, "ensure_sample_data", lambda: sample)
+
+    def fail(url, path, **kwargs):
+        raise downloads.DownloadError(url, "no route to host")
+
+    monkeypatch.setattr(downloads, "download", fail)
+    path, about = example.example_clip(offline=False)  # download fails: the shared GIF
+    assert path.name == "carving_ice_kinetics_derived.gif" and "carving ice" in about
+    said = capsys.readouterr().out
+    assert "Could not download the tutorial's jumping-jacks GIF (no route to host)" in said
+    monkeypatch.setattr(config, "shared_media", lambda: None)
+    path, about = example.example_clip(offline=True)
+    assert path == fake and "SYNTHETIC" in about and capsys.readouterr().out == ""
+
+    def fetch(url, path, **kwargs):
+        assert url == example.JUMPING_JACK_URL
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"GIF89a")
+        return 6
+
+    monkeypatch.setattr(downloads, "download", fetch)
+    path, about = example.example_clip(offline=False)
+    assert path == tmp_path / "data" / "movinet" / "jumpingjack.gif" and "jumping jacks" in about

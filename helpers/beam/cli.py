@@ -22,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from helpers import beam, sources
 from helpers.beam.dofns import local_copy
+from helpers.records.manifest import MANIFEST_FILE
 from helpers.records.settings import RecordConfig
 from helpers.sources import INPUT_ERRORS
 
@@ -188,5 +189,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failed:
         where = FileSystems.join(args.out_dir, beam.FAILURES_FILE)
         print(f"{failed} video(s) failed; see {where}", file=sys.stderr)
-    print(f"manifest: {FileSystems.join(args.out_dir, beam.MANIFEST_FILE)}")
+    print(f"manifest: {FileSystems.join(args.out_dir, MANIFEST_FILE)}")
     return 1 if failed else 0

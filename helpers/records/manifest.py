@@ -90,6 +90,11 @@ def sha256_of(data_or_chunks: bytes | Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
+def _sizes(shards: Sequence[Mapping[str, Any]]) -> list[list[int]]:
+    """The distinct ``[h, w]`` frame sizes of some shards, sorted."""
+    return [list(x) for x in sorted({tuple(x) for s in shards for x in s["frame_sizes"]})]
+
+
 def split_entry(
     split: str,
     shards: Sequence[Mapping[str, Any]],
@@ -130,7 +135,7 @@ def split_entry(
             for shard in sorted(shards, key=lambda s: s["file"])
         ],
         "label_counts": dict(sorted(labels.items())),
-        "frame_sizes": sorted({tuple(x) for s in shards for x in s["frame_sizes"]}),
+        "frame_sizes": _sizes(shards),
         "failures": sorted((dict(f) for f in failures), key=lambda f: str(f.get("id"))),
         "dropped_by_policy": sorted(
             ({"id": d["id"], "frames": d["frames"]} for d in dropped), key=lambda d: d["id"]
