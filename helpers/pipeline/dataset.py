@@ -41,6 +41,7 @@ names its shard. Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
 
 import tensorflow as tf
@@ -57,6 +58,7 @@ from helpers.pipeline.decode import (
 from helpers.pipeline.sampling import SAMPLING_MODES, clip_seeds, frame_indices
 from helpers.pipeline.source import chosen_frames, read_mode, source_dataset
 from helpers.records.framing import Files, check_record_file, is_gzip, list_files
+from helpers.records.manifest import load_manifest, shard_files
 
 __all__ = [
     "build_dataset",
@@ -65,10 +67,28 @@ __all__ = [
 AUTOTUNE = tf.data.AUTOTUNE
 
 
+def _from_manifest(
+    folder: Files, split: str, num_frames: int | None, compressed: bool | None
+) -> tuple[list[str], int | None, bool | None]:
+    """A dataset folder's split: its shards, and the stored example length and compression."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ValueError("split= needs the dataset folder (with manifest.json) as files")
+    manifest = load_manifest(folder)
+    trunc = manifest["truncation"]
+    if num_frames is None:  # the stored length, when the writer made every example equal
+        num_frames = {"fixed": trunc["frames_per_example"], "chunks": trunc["chunk_length"]}.get(
+            trunc["policy"]
+        )
+    if compressed is None:
+        compressed = manifest.get("compression") == "gzip"
+    return shard_files(folder, split), num_frames, compressed
+
+
 def build_dataset(
     files: Files,
     *,
-    num_frames: int | None,
+    split: str | None = None,
+    num_frames: int | None = None,
     compressed: bool | None = None,
     stride: int = 1,
     sampling: str = "random",
@@ -94,8 +114,12 @@ def build_dataset(
     """Builds the batched clip dataset from SequenceExample record files.
 
     Args:
-        files: A glob pattern, a path, or a list of them.
+        files: A glob pattern, a path, or a list of them; or, with ``split``, a dataset folder
+            written by ``helpers.writer`` or ``helpers.beam`` (it holds ``manifest.json``).
+        split: Read this split of the dataset folder ``files``: its shards as the manifest
+            lists them, and ``num_frames`` and ``compressed`` from the manifest when left None.
         num_frames: Frames per window ``T`` (for ``sampling="all"``: an optional cap, or None).
+            None with ``split`` takes the stored example length (``"fixed"`` or ``"chunks"``).
         compressed: True for GZIP, False for plain; None decides per file from a ``.gz`` suffix.
         stride: Take every ``stride``-th frame.
         sampling: ``"random"``, ``"middle"``, ``"linspace"`` or ``"all"``.
@@ -141,6 +165,8 @@ def build_dataset(
             or ``read="index"`` and a file has no current index.
         ValueError: An unknown sampling, short or read mode.
     """
+    if split is not None:
+        files, num_frames, compressed = _from_manifest(files, split, num_frames, compressed)
     if sampling not in SAMPLING_MODES:
         raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {sampling!r}")
     if sampling != "all" and not num_frames:
