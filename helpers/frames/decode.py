@@ -139,7 +139,7 @@ def _open(path: str | os.PathLike, threads: int | None = None) -> cv2.VideoCaptu
     return cap
 
 
-def _header(cap: cv2.VideoCapture) -> tuple[float, int, float, int, tuple[int, int]]:
+def _header(cap: cv2.VideoCapture) -> tuple[float, int, float, int, tuple[float, float]]:
     """(header fps or 0.0, frame count, sample aspect ratio, rotation, display (height, width))."""
     fps = cap.get(cv2.CAP_PROP_FPS)
     fps = float(fps) if 0 < fps < _MAX_HEADER_FPS else 0.0
@@ -149,13 +149,10 @@ def _header(cap: cv2.VideoCapture) -> tuple[float, int, float, int, tuple[int, i
     rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
     # OpenCV has already rotated the frames; the aspect ratio belongs to the stored (unrotated)
     # width, which a quarter turn makes the height.
-    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    w, h = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
     if abs(sar - 1.0) > 1e-3:
-        if rotation in (90, 270):
-            h = max(1, round(h * sar))
-        else:
-            w = max(1, round(w * sar))
-    return fps, count, sar, rotation, (h, w)
+        h, w = (h * sar, w) if rotation in (90, 270) else (h, w * sar)
+    return fps, count, sar, rotation, (h, w)  # (unrounded: --size scales the true shape)
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
@@ -176,7 +173,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     finally:
         cap.release()
     duration = count / fps if fps else 0.0
-    return VideoInfo(str(path), fps, count, w, h, duration, sar, rotation)
+    return VideoInfo(str(path), fps, count, max(1, round(w)), max(1, round(h)), duration, sar,
+                     rotation)  # fmt: skip
 
 
 class _MissedFrameError(Exception):

@@ -252,7 +252,8 @@ def folder_items(
 ) -> list[VideoItem]:
     """Lists ``root/<label>/<video>`` files (or ``root/<split>/<label>/<video>`` with ``split``).
 
-    Videos directly in ``root`` get the label None.
+    Videos directly in ``root`` get the label None. Broken and looping symbolic links are
+    listed too, so that the decoder reports them (with the reason) instead of skipping them.
 
     Args:
         root: Folder of class folders.
@@ -271,7 +272,11 @@ def folder_items(
     exts = tuple(e.lower() for e in extensions)
     items = []
     for p in sorted(base.rglob("*")):
-        if not p.is_file() or not p.name.lower().endswith(exts) or p.name.startswith("."):
+        if not p.name.lower().endswith(exts) or p.name.startswith("."):
+            continue
+        # A dangling or looping link is listed, so that decoding reports it instead of the
+        # clip vanishing from the counts; folders named like videos are not.
+        if not p.is_file() and not (p.is_symlink() and not p.exists()):
             continue
         rel = p.relative_to(base)
         label = rel.parts[0] if len(rel.parts) > 1 else None
