@@ -26,7 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.frames import FrameReader, VideoDecodeError, save_jpeg_folder, single_threaded
+from helpers.frames import (
+    FrameReader,
+    VideoDecodeError,
+    partial_decode,
+    save_jpeg_folder,
+    single_threaded,
+)
 from helpers.frames.resize import check_size
 from helpers.sources import VideoItem
 from helpers.utils.atomic import atomic_write_json
@@ -165,20 +171,9 @@ def _finished(target: Path, item: VideoItem, opts: dict) -> dict | str | None:
 
 def _partial(done: dict, trimmed: bool, max_frames: int | None) -> str | None:
     """Why a whole-video extraction holds fewer frames than the header claims, if it does."""
-    count = done["header_frame_count"]
-    if not trimmed and max_frames is None and done["num_decoded"] < count:
-        return partial_reason(done["num_decoded"], count)
-    return None
-
-
-def partial_reason(decoded: int, claimed: int) -> str:
-    """The reason a partial decode is listed with (the same words in every report).
-
-    >>> partial_reason(90, 300)
-    'partial decode: 90 of the 300 frames the header claims (30%)'
-    """
-    return f"partial decode: {decoded} of the {claimed} frames the header claims " \
-           f"({100 * decoded // max(claimed, 1)}%)"  # fmt: skip
+    if trimmed or max_frames is not None:
+        return None
+    return partial_decode(done["num_decoded"], done["header_frame_count"])
 
 
 def _file_size(path: str) -> int:

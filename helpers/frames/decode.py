@@ -33,6 +33,7 @@ __all__ = [
     "VideoDecodeError",
     "VideoInfo",
     "decode",
+    "partial_decode",
     "probe",
     "single_threaded",
 ]
@@ -52,6 +53,20 @@ def single_threaded() -> None:
 _EPS = 1e-6
 _MAX_HEADER_FPS = 100_000.0  # above: a timescale mistaken for a rate (90000), not a frame rate
 _VFR_SPREAD = 0.1  # frame intervals differing by more than 10 % (plus rounding) make a stream VFR
+
+
+def partial_decode(decoded: int, claimed: int) -> str | None:
+    """Why a whole-file decode is partial (fewer frames than the header claims), or None.
+
+    Every report (extract, the record writers, Beam) lists a partial decode with this reason.
+
+    >>> partial_decode(90, 300)
+    'partial decode: 90 of the 300 frames the header claims (30%)'
+    """
+    if decoded >= claimed:
+        return None
+    return f"partial decode: {decoded} of the {claimed} frames the header claims " \
+           f"({100 * decoded // max(claimed, 1)}%)"  # fmt: skip
 
 
 class VideoDecodeError(RuntimeError):
