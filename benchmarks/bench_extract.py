@@ -8,9 +8,16 @@ ffmpeg ``-q:v`` whose mean bytes per frame is closest to OpenCV's quality 90 is 
 sizes are printed. Frames are counted from the files written.
 
 Goals: ours >= 1.0x ffmpeg with 1 worker; ours with 2 workers >= 1.6x ours with 1 worker.
+
+A second table measures what decoding on the container's clock costs (one core, decode only, no
+JPEG): ``helpers.frames.FrameReader`` (a timestamp read per frame, a possible second pass on a
+variable-rate slow-down) against the decoder it replaced (``index / fps``, reproduced below as
+``index_clock_frames``) and against ``ffmpeg -threads 1 -i video [-vf fps=10] -f null -``
+(process start included), all in the same run, keeping every frame and resampling to 10 fps.
 Runs on the generated sample data and, when present, on ../shared/media's real clips.
 
     python benchmarks/bench_extract.py [--quick] [--clips N] [--repeat R] [--tmp DIR]
+                                       [--decoders-only]
 
 Timings on a shared machine are noisy (file creation cost varies with other processes' disk
 activity): each setting runs ``--repeat`` times, alternating which side goes first, and the best
@@ -32,6 +39,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cv2
 import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from helpers import (  # noqa: E402
     config,
     extract,
+    frames,
     sample,  # noqa: E402
     sources,
 )
@@ -112,11 +121,78 @@ def bench(name: str, items: list[VideoItem], tmp: Path, repeat: int) -> list[tup
     return rows
 
 
+def index_clock_frames(path: str, fps: float | None) -> int:
+    """The decoder before time-correct decoding: frame i shown at ``i / header fps``.
+
+    Kept here only as the benchmark's anchor (it misplaces variable-rate frames): grab every
+    frame, convert only the ones the target rate keeps. Returns the output frame count.
+    """
+    cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+    src = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    index = k = out = 0
+    while cap.grab():
+        repeat = 1
+        if fps is not None:
+            repeat = 0
+            while k / fps < (index + 1) / src - 1e-6:
+                repeat, k = repeat + 1, k + 1
+        if repeat:
+            ok, bgr = cap.retrieve()
+            out += repeat if ok else 0
+        index += 1
+    cap.release()
+    return out
+
+
+def time_correct_frames(path: str, fps: float | None) -> int:
+    return sum(1 for _ in frames.FrameReader(path, fps=fps, rgb=False, threads=1))
+
+
+def ffmpeg_null_frames(path: str, fps: float | None) -> int:
+    vf = ["-vf", f"fps={fps}"] if fps else []
+    cmd = [FFMPEG, "-v", "error", "-nostdin", "-threads", "1", "-i", path, *vf,
+           "-f", "null", "-"]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True)
+    return -1  # (ffmpeg's count is not reported; the frames/s use ours)
+
+
+def bench_decoders(sets: dict[str, list[VideoItem]], repeat: int) -> list[tuple]:
+    """Decode-only frames/s of the three decoders, best of ``repeat``, same clips, same run."""
+    sides = (("index/fps", index_clock_frames), ("time-correct", time_correct_frames),
+             ("ffmpeg CLI", ffmpeg_null_frames))  # fmt: skip
+    rows = []
+    for name, items in sets.items():
+        paths = [it.path for it in items]
+        for fps in (None, 10.0):
+            best: dict[str, float] = {}
+            count = 0
+            for r in range(repeat):
+                for side, fn in sides if r % 2 == 0 else sides[::-1]:
+                    began = time.perf_counter()
+                    n = sum(fn(path, fps) for path in paths)
+                    seconds = time.perf_counter() - began
+                    best[side] = min(best.get(side, float("inf")), seconds)
+                    count = n if side == "time-correct" else count
+            rows.append((name, fps, count, {side: count / t for side, t in best.items()}))
+    return rows
+
+
+def print_decoders(rows: list[tuple]) -> None:
+    print(f"\n{'set':7s} {'fps':>5s} {'frames':>7s} {'index/fps':>10s} {'time-correct':>13s} "
+          f"{'ffmpeg CLI':>11s} {'tc/index':>9s} {'tc/ffmpeg':>10s}   (output frames/s, 1 core)")
+    for name, fps, count, speed in rows:
+        tc, old, ff = speed["time-correct"], speed["index/fps"], speed["ffmpeg CLI"]
+        print(f"{name:7s} {fps or 'all'!s:>5s} {count:7d} {old:10.0f} {tc:13.0f} {ff:11.0f} "
+              f"{tc / old:8.2f}x {tc / ff:9.2f}x")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer clips, one repeat")
     p.add_argument("--clips", type=int, default=None, help="sample clips to use")
     p.add_argument("--repeat", type=int, default=None, help="runs per setting (best is kept)")
+    p.add_argument("--decoders-only", action="store_true",
+                   help="only the decode-cost table (time-correct vs index/fps vs ffmpeg)")
     p.add_argument("--tmp", default=None,
                    help="where outputs are written (default: /dev/shm when present, so the "
                         "extractors are measured, not the disk; pass a disk folder to include it)")
@@ -130,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     if media is not None:
         real = [VideoItem(Path(c).stem, str(media / c), None) for c in REAL_CLIPS]
         sets["real"] = [it for it in real if Path(it.path).exists()]
+    print_decoders(bench_decoders(sets, repeat))
+    if args.decoders_only:
+        return 0
     rows = []
     shm = Path("/dev/shm")
     where = args.tmp or (str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None)

@@ -62,7 +62,13 @@ def test_batch_with_bad_inputs_completes_and_reports(mixed, tmp_path):
     index = json.loads((out / "a" / "good1" / "index.json").read_text())
     assert index["num_frames"] == 5 and index["fps"] == 5  # 21 frames at 25 fps -> 0,5,10,15,20
     saved = json.loads((out / REPORT_NAME).read_text())
-    assert saved["failed"] == report.failed and saved["written"] == report.written
+    assert saved["num_failed"] == len(report.failed) and saved["written"] == report.written
+    groups = {g["reason"]: g for g in saved["failed_by_reason"]}  # each reason once, counted
+    assert groups["file not found"]["count"] == 1
+    assert sum(g["count"] for g in groups.values()) == len(report.failed)
+    assert sorted(c["path"] for g in groups.values() for c in g["clips"]) == sorted(
+        r["path"] for r in report.failed
+    )
     assert not list(out.rglob(".tmp-*"))
     # Rerun: finished videos are skipped, failures are retried (and still fail).
     again = extract_many(items, out, fps=5, progress=False)
@@ -168,7 +174,7 @@ def test_cli_help_and_exit_codes(mixed, tmp_path, capsys):
     flags = ["--ucf101", "--splits", "--fold", "--kinetics-csv", "--video-root",
              "--path-format", "--folder", "--split", "--out", "--fps", "--size", "--resize-mode",
              "--max-frames", "--quality", "--workers", "--report", "--limit", "--overwrite",
-             "--fail-on-error", "--no-progress"]  # fmt: skip
+             "--min-decoded-fraction", "--no-progress", "exit status:"]  # fmt: skip
     assert all(f in text for f in flags)
     args = ["--folder", str(mixed), "--out", str(tmp_path / "o"), "--no-progress", "--size", "8x12"]
     with pytest.raises(SystemExit) as e:  # HxW needs --resize-mode exact: said before any work
@@ -176,10 +182,13 @@ def test_cli_help_and_exit_codes(mixed, tmp_path, capsys):
     assert e.value.code == 2 and "needs an int size" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
     args += ["--resize-mode", "exact"]
-    assert main(args) == 0
-    assert "FAILED" in capsys.readouterr().out
+    assert main(args) == 1  # finished, some videos failed
+    out = capsys.readouterr().out
+    assert "FAILED (1): empty file (0 bytes)" in out and "report: " in out
     assert main([*args, "--fail-on-error", "--report", str(tmp_path / "r.json")]) == 1
     assert json.loads((tmp_path / "r.json").read_text())["skipped"] >= 3
+    good = ["--folder", str(mixed / "a"), "--out", str(tmp_path / "g"), "--no-progress"]
+    assert main(good) == 0
     img = cv2.imread(str(tmp_path / "o" / "a" / "good0" / "frame_00000.jpg"))
     assert img.shape == (8, 12, 3)
     with pytest.raises(SystemExit):

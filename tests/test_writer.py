@@ -414,7 +414,7 @@ def test_plain_shards_get_an_index_gzip_shards_none_and_a_lost_index_comes_back(
 
 
 def test_a_shard_only_appears_under_its_name_when_complete(tmp_path, clips, monkeypatch):
-    """A crash just before the rename leaves no file under the shard's final name."""
+    """A failure just before the rename leaves no file under the shard's name, nor a temporary."""
     from helpers.writer import shards as shard_writer
 
     real = os.replace
@@ -427,10 +427,10 @@ def test_a_shard_only_appears_under_its_name_when_complete(tmp_path, clips, monk
 
     monkeypatch.setattr(shard_writer.os, "replace", power_cut)
     train, _ = clips
-    with pytest.raises(RuntimeError, match="OSError: power cut"):
+    with pytest.raises(OSError, match="power cut"):  # an output error surfaces as itself
         writer.write_split(train[:2], tmp_path, "train", LABELS, records.RecordConfig(), shards=1)
     left = sorted(p.name for p in (tmp_path / "train").iterdir())
-    assert left == ["clips-00000-of-00001.tfrecord.incomplete"], left
+    assert left == [], left
 
 
 def test_cli_names_a_malformed_split_line_and_exits_2(tmp_path, capsys):
@@ -444,3 +444,82 @@ def test_cli_names_a_malformed_split_line_and_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert status == 2 and err.startswith(f"error: {splits / 'trainlist01.txt'}:2: ")
     assert not (tmp_path / "out").exists()
+
+
+def _cli_files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")) if root.exists() else []
+
+
+def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys):
+    splits = tmp_path / "lists"
+    splits.mkdir()
+    (splits / "classInd.txt").write_text("1 Alpha\r\n")
+    cases = {  # file content -> the line it must name and what it must say
+        "Alpha/v_Alpha_g01_c01.avi 1\r\nAlpha/v_Alpha_g02_c01.avi 1\r\n"
+        "Alpha/v_Alpha_g01_c01.avi 1\r\n":
+            (3, "duplicate example id 'v_Alpha_g01_c01' (also on line 1)"),
+        "Alpha/v_Alpha_g01_c01.avi 1\r\nBeta/v_Beta_g01_c01.avi\r\n":
+            (2, "class 'Beta' is not in classInd.txt"),
+        b"Alpha/v_Alpha_g01_c01.avi 1\r\nAlpha/v_Alpha_\xe9.avi 1\r\n":
+            (2, "not UTF-8 text (byte 0xe9)"),
+    }  # fmt: skip
+    for text, (line, what) in cases.items():
+        data = text if isinstance(text, bytes) else text.encode()
+        (splits / "trainlist01.txt").write_bytes(data)
+        (splits / "testlist01.txt").write_text("Alpha/v_Alpha_g03_c01.avi\r\n")
+        status = writer_cli.main(["ucf101", "--videos", str(tmp_path), "--splits", str(splits),
+                                  "--out", str(tmp_path / "out")])  # fmt: skip
+        err = capsys.readouterr().err
+        assert status == 2 and err.count("\n") == 1, err
+        assert err.startswith(f"error: {splits / 'trainlist01.txt'}:{line}: {what}"), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_kinetics_unknown_test_label_names_its_line(tmp_path, capsys):
+    (tmp_path / "train.csv").write_text("label,youtube_id,time_start,time_end\na,x1,0,10\n")
+    head = "label,youtube_id,time_start,time_end\n"
+    (tmp_path / "val.csv").write_text(f"{head}a,y1,0,10\nzz,y2,0,10\n")
+    status = writer_cli.main(["kinetics", "--csv", str(tmp_path / "train.csv"), "--test-csv",
+                              str(tmp_path / "val.csv"), "--videos", str(tmp_path),
+                              "--out", str(tmp_path / "out")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith(f"error: {tmp_path / 'val.csv'}:3: label 'zz' is not")
+
+
+def test_cli_folder_partial_decode_full_disk_and_unwritable_output(tmp_path, capsys, monkeypatch):
+    videos = tmp_path / "my_videos"
+    for label in ("cat", "dog"):
+        write_index_video(videos / label / "a.avi", 12, 25.0, size=(32, 32))
+    whole = write_index_video(tmp_path / "long.avi", 60, 25.0, size=(32, 32)).read_bytes()
+    (videos / "dog" / "cut.avi").write_bytes(whole[: len(whole) * 2 // 5])  # 40 % of the bytes
+    base = ["folder", "--videos", str(videos), "--workers", "1", "--shards", "1"]
+    assert writer_cli.main([*base, "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "partial (1): partial decode: " in out and "dog/cut" in out
+    split = records.load_manifest(tmp_path / "out")["splits"]["train"]
+    assert split["num_clips"] == 3 and split["num_partial"] == 1 and split["num_failed"] == 0
+    row = split["partial"][0]
+    assert row["id"] == "dog/cut" and "of the 60 frames the header claims" in row["reason"]
+    # The same clip below a minimum fraction is a failure: status 1, counted, not written.
+    strict = [*base, "--out", str(tmp_path / "strict"), "--min-decoded-fraction", "0.9"]
+    assert writer_cli.main(strict) == 1
+    split = records.load_manifest(tmp_path / "strict")["splits"]["train"]
+    assert (split["num_clips"], split["num_failed"], split["num_partial"]) == (2, 1, 0)
+    assert "below min_decoded_fraction=0.9" in split["failures"][0]["reason"]
+    capsys.readouterr()
+    # An output under a file: one line naming it, status 2.
+    (tmp_path / "afile").write_text("x")
+    assert writer_cli.main([*base, "--out", str(tmp_path / "afile" / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {tmp_path / 'afile'}")
+    # A full disk while a shard is written: one line, status 2, no temporary left behind.
+    from helpers.writer import shards as shard_writer
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device", str(dst))
+
+    monkeypatch.setattr(shard_writer.os, "replace", full)
+    assert writer_cli.main([*base, "--out", str(tmp_path / "full")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err, err
+    assert _cli_files(tmp_path / "full") == ["train"]

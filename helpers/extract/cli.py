@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from helpers import sources
 from helpers.extract.batch import REPORT_NAME, extract_many
 from helpers.frames import RESIZE_MODES
 from helpers.frames.resize import check_size
 from helpers.sources import VideoItem
+from helpers.utils.exits import EXIT_OK, EXIT_SOME_FAILED, EXIT_STATUS_HELP, run_main
+
+SHOWN_PER_REASON = 3
+"""Failures printed per reason; the report file lists every one."""
 
 __all__ = ["build_parser", "main"]
 
@@ -28,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m helpers.extract",
         description="Extract video frames to JPEG folders (<out>/<label>/<id>/frame_00000.jpg + "
         "index.json), in parallel and resumably, with a JSON failure report. Pick one input.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = p.add_argument_group("input (choose one)")
     src.add_argument(
@@ -81,9 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N videos")
     p.add_argument("--overwrite", action="store_true", help="redo videos already extracted")
     p.add_argument(
-        "--fail-on-error",
-        action="store_true",
-        help="exit with status 1 if any video failed (default: 0, see the report)",
+        "--min-decoded-fraction",
+        type=float,
+        default=None,
+        metavar="F",
+        help="fail a video that decodes fewer than F (0-1) of the frames its header claims "
+        "(default: write it and list it as partial)",
+    )
+    p.add_argument(  # status 1 on failures is now the default; kept so old scripts still run
+        "--fail-on-error", action="store_true", help=argparse.SUPPRESS
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p  # fmt: skip
@@ -115,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments (default ``sys.argv[1:]``).
 
     Returns:
-        0, or 1 with ``--fail-on-error`` when a video failed.
+        0 when every video was extracted, 1 when some failed, 2 for bad input or an output
+        that cannot be written, 3 for an internal error (``helpers.utils.exits``).
     """
     p = build_parser()
     args = p.parse_args(argv)
@@ -123,11 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_size(args.size, args.resize_mode)
     except ValueError as e:
         p.error(f"--size: {e}")
-    try:
-        items = _items(args, p)[: args.limit]
-    except sources.INPUT_ERRORS as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    if args.min_decoded_fraction is not None and not 0 < args.min_decoded_fraction <= 1:
+        p.error("--min-decoded-fraction must be in (0, 1]")
+    return run_main(lambda: _run(args, p), sources.INPUT_ERRORS)
+
+
+def _run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
+    items = _items(args, p)[: args.limit]
     report = extract_many(
         items,
         args.out,
@@ -140,8 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_path=args.report,
         overwrite=args.overwrite,
         progress=not args.no_progress,
+        min_decoded_fraction=args.min_decoded_fraction,
     )
     print(f"{len(items)} videos -> {args.out}: {report.summary()}")
-    for row in report.failed:
-        print(f"  FAILED {row['path']}: {row['reason']}")
-    return 1 if args.fail_on_error and report.failed else 0
+    for kind in ("failed", "partial"):
+        for reason, rows in report.by_reason(kind).items():
+            print(f"  {kind.upper()} ({len(rows)}): {reason}")
+            for row in rows[:SHOWN_PER_REASON]:
+                print(f"    {row['path']}")
+            if len(rows) > SHOWN_PER_REASON:
+                print(f"    ... {len(rows) - SHOWN_PER_REASON} more")
+    if report.failed or report.partial:
+        print(f"report: {args.report or Path(args.out) / REPORT_NAME}")
+    return EXIT_SOME_FAILED if report.failed else EXIT_OK

@@ -18,6 +18,7 @@ from helpers.frames.decode import (
     VideoDecodeError,
     VideoInfo,
     decode,
+    partial_decode,
     probe,
     single_threaded,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Clip",
     "FrameReader",
     "VideoDecodeError",
+    "partial_decode",
     "single_threaded",
     "resize_frames",
     "RESIZE_MODES",

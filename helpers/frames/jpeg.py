@@ -115,6 +115,8 @@ def save_jpeg_folder(
             "width": int(shape[1]),
             "fps": clip.fps,
             "source_fps": clip.source_fps,
+            "average_fps": round(clip.average_fps, 6),
+            "vfr": clip.vfr,
             "num_decoded": clip.num_decoded,
             "header_frame_count": clip.header_frame_count,
             "quality": quality,

@@ -30,7 +30,7 @@ def check_size(size: Size, mode: str) -> None:
         raise ValueError(f"resize_mode={mode!r} needs an int size, got {size!r}")
 
 
-def _target_hw(h: int, w: int, size: Size, mode: str) -> tuple[int, int]:
+def _target_hw(h: float, w: float, size: Size, mode: str) -> tuple[int, int]:
     if mode == "exact":
         return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
     if not isinstance(size, int):
@@ -39,15 +39,25 @@ def _target_hw(h: int, w: int, size: Size, mode: str) -> tuple[int, int]:
     return max(size, round(h * scale)), max(size, round(w * scale))
 
 
-def _resize_one(frame: np.ndarray, size: Size, mode: str) -> np.ndarray:
-    if size is None:
-        return frame
+def _resize_one(
+    frame: np.ndarray, size: Size, mode: str, display: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Resizes one frame; ``display`` is its ``(height, width)`` on screen, if not its own.
+
+    Non-square pixels: ``size`` applies to the display size, and one resize does both.
+    """
     h, w = frame.shape[:2]
-    th, tw = _target_hw(h, w, size, mode)
+    dh, dw = display or (h, w)
+    if size is None:
+        th, tw = max(1, round(dh)), max(1, round(dw))
+        if (th, tw) == (h, w):
+            return frame
+    else:
+        th, tw = _target_hw(dh, dw, size, mode)
     if (th, tw) != (h, w):
         interp = cv2.INTER_AREA if th * tw < h * w else cv2.INTER_LINEAR
         frame = cv2.resize(frame, (tw, th), interpolation=interp)
-    if mode == "center_crop":
+    if size is not None and mode == "center_crop":
         y, x = (th - size) // 2, (tw - size) // 2
         frame = frame[y : y + size, x : x + size]
     return frame

@@ -133,21 +133,28 @@ def item_to_examples_with_stats(
     cfg: RecordConfig,
     *,
     truncate_to: int | None = None,
+    min_decoded_fraction: float | None = None,
 ) -> tuple[list[bytes], dict[str, Any]]:
-    """Like ``item_to_examples``, and also returns what happened (for the writer's report).
+    """Like ``item_to_examples``, and also returns what happened (for the writers' reports).
 
     Args:
         item: The source video.
         label_map: Class name -> index (from the training split).
         cfg: Decoding, quality and truncation settings.
         truncate_to: Per-clip length for ``"group_shortest"`` (from the counting pass).
+        min_decoded_fraction: A whole video that decodes fewer than this fraction of the
+            frames its header claims fails (None: converted, and ``stats["partial"]`` says so).
 
     Returns:
-        ``(examples, stats)`` with stats keys ``decoded_frames``, ``written_frames``,
-        ``num_examples``, ``height`` and ``width``.
+        ``(examples, stats)`` with stats keys ``decoded_frames`` (frames kept after fps
+        resampling), ``written_frames``, ``num_examples``, ``height``, ``width``,
+        ``num_decoded`` and ``header_frame_count`` (frames read from the file, and claimed),
+        ``partial`` (the reason a whole-file decode found fewer frames, else None),
+        ``source_fps`` (the header's rate), ``average_fps`` (measured) and ``vfr``.
 
     Raises:
-        VideoDecodeError: If the video cannot be decoded (from ``helpers.frames.decode``).
+        VideoDecodeError: If the video cannot be decoded (from ``helpers.frames.decode``), or
+            decodes below ``min_decoded_fraction``.
         KeyError: If the item's label is not in ``label_map`` (from ``helpers.sources``).
     """
     index = None if item.label is None else sources.label_index(label_map, item)
@@ -160,6 +167,15 @@ def item_to_examples_with_stats(
         resize_mode=cfg.resize_mode,
         max_frames=cfg.max_frames,
     )
+    whole = item.start is None and item.end is None and cfg.max_frames is None
+    partial = whole and frames_lib.partial_decode(clip.num_decoded, clip.header_frame_count)
+    partial = partial or None
+    if partial and min_decoded_fraction and (
+        clip.num_decoded < min_decoded_fraction * clip.header_frame_count
+    ):
+        raise frames_lib.VideoDecodeError(
+            item.path, f"{partial}, below min_decoded_fraction={min_decoded_fraction}"
+        )
     windows = truncation.policy_indices(
         len(clip.frames),
         cfg.policy,
@@ -180,6 +196,12 @@ def item_to_examples_with_stats(
         "num_examples": len(examples),
         "height": int(clip.frames.shape[1]),
         "width": int(clip.frames.shape[2]),
+        "num_decoded": clip.num_decoded,
+        "header_frame_count": clip.header_frame_count,
+        "partial": partial,
+        "source_fps": clip.source_fps,
+        "average_fps": round(clip.average_fps, 6),
+        "vfr": clip.vfr,
     }
     return examples, stats
 

@@ -69,14 +69,20 @@ SPLIT_KEYS = (
     "num_frames",
     "num_failed",
     "num_dropped",
+    "num_partial",
+    "num_vfr",
     "num_shards",
     "shards",
     "label_counts",
     "frame_sizes",
     "failures",
     "dropped_by_policy",
+    "partial",
+    "vfr",
 )
-"""One split's keys: counts, the shard list, label counts, frame sizes, failures, drops."""
+"""One split's keys: counts, the shard list, label counts, frame sizes, failures, drops, partial
+decodes (``id``, ``path``, ``reason``) and variable-frame-rate sources (``id``, ``header_fps``,
+``average_fps``)."""
 
 SHARD_KEYS = ("file", "num_examples", "num_frames", "bytes", "sha256")
 """One shard's keys (``file`` is ``<split>/<name>``, relative to the dataset folder)."""
@@ -102,6 +108,8 @@ def split_entry(
     num_clips_in: int,
     failures: Sequence[Mapping[str, Any]] = (),
     dropped: Sequence[Mapping[str, Any]] = (),
+    partial: Sequence[Mapping[str, Any]] = (),
+    vfr: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One split's manifest entry from the statistics of its written shards.
 
@@ -113,6 +121,8 @@ def split_entry(
         num_clips_in: Clips the writer was given for this split.
         failures: Clips that failed (``id``, ``path``, ``reason``, ...), any order.
         dropped: Clips the truncation policy turned into no example (``id``, ``frames``).
+        partial: Clips written from a partial decode (``id``, ``path``, ``reason``).
+        vfr: Variable-frame-rate sources (``id``, ``header_fps``, ``average_fps``).
 
     Returns:
         The entry, with exactly the keys of :data:`SPLIT_KEYS`.
@@ -129,6 +139,8 @@ def split_entry(
         "num_frames": sum(s["num_frames"] for s in shards),
         "num_failed": len(failures),
         "num_dropped": len(dropped),
+        "num_partial": len(partial),
+        "num_vfr": len(vfr),
         "num_shards": len(shards),
         "shards": [
             {k: shard[k] for k in SHARD_KEYS} | {"file": f"{split}/{shard['file']}"}
@@ -139,6 +151,14 @@ def split_entry(
         "failures": sorted((dict(f) for f in failures), key=lambda f: str(f.get("id"))),
         "dropped_by_policy": sorted(
             ({"id": d["id"], "frames": d["frames"]} for d in dropped), key=lambda d: d["id"]
+        ),
+        "partial": sorted(
+            ({"id": p["id"], "path": p["path"], "reason": p["reason"]} for p in partial),
+            key=lambda p: p["id"],
+        ),
+        "vfr": sorted(
+            ({k: v[k] for k in ("id", "header_fps", "average_fps")} for v in vfr),
+            key=lambda v: v["id"],
         ),
     }
     return entry

@@ -58,10 +58,36 @@ class VideoItem:
     split: str | None = None
 
 
+def _read_text(path: str | Path) -> str:
+    """A list file's text (UTF-8, with or without a BOM).
+
+    Raises:
+        SourceFormatError: The file is not UTF-8, naming the line of the first bad byte.
+    """
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        n = data.count(b"\n", 0, err.start) + 1
+        line = data.split(b"\n")[n - 1].decode("utf-8", "replace").strip()
+        what = f"not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8"
+        raise SourceFormatError(path, n, what, line) from None
+
+
 def _lines(path: str | Path) -> list[tuple[int, str]]:
     """Returns (1-based line number, stripped line) for every non-blank line; CRLF-safe."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = _read_text(path)
     return [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()]
+
+
+def _check_duplicate(
+    seen: dict[str, int], key: str, file: Path, n: int, line: str, what: str = "example id"
+) -> None:
+    """Raises if ``key`` was on an earlier line (two records with one id), naming both lines."""
+    if key in seen:
+        raise SourceFormatError(file, n, f"duplicate {what} {key!r} (also on line {seen[key]})",
+                                line)  # fmt: skip
+    seen[key] = n
 
 
 def read_class_index(path: str | Path) -> dict[str, int]:
@@ -121,7 +147,8 @@ def ucf101_items(
 
     Raises:
         ValueError: Unknown split name.
-        SourceFormatError: A malformed line, or a train index that contradicts classInd.txt.
+        SourceFormatError: A malformed line, a line repeating an earlier video, a class
+            missing from classInd.txt, or a train index that contradicts it; not UTF-8.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -129,7 +156,7 @@ def ucf101_items(
     list_file = sdir / f"{split}list{fold:02d}.txt"
     class_file = sdir / "classInd.txt"
     classes = read_class_index(class_file) if class_file.exists() else None
-    items = []
+    items, seen = [], {}
     for n, line in _lines(list_file):
         parts = line.split()
         if len(parts) not in (1, 2) or not parts[0].lower().endswith(VIDEO_EXTENSIONS):
@@ -138,12 +165,16 @@ def ucf101_items(
         if "/" not in rel:
             raise SourceFormatError(list_file, n, "missing '<Class>/' folder", line)
         label = rel.split("/")[0]
+        if classes is not None and label not in classes:
+            what = f"class {label!r} is not in {class_file.name} ({len(classes)} classes)"
+            raise SourceFormatError(list_file, n, what, line)
         if len(parts) == 2:
             if not parts[1].isdigit():
                 raise SourceFormatError(list_file, n, "class index is not an integer", line)
             if classes is not None and classes.get(label) != int(parts[1]) - 1:
                 raise SourceFormatError(list_file, n, "class index disagrees with classInd", line)
         vid = Path(rel).stem
+        _check_duplicate(seen, vid, list_file, n, line)
         items.append(VideoItem(vid, str(_resolve_ucf(root, rel)), label, split=split))
     return items
 
@@ -164,6 +195,7 @@ def kinetics_items(
     path_format: str = DEFAULT_KINETICS_FORMAT,
     split: str | None = None,
     trim: bool | None = None,
+    label_map: Mapping[str, int] | None = None,
 ) -> list[VideoItem]:
     """Lists the segments of a Kinetics-style CSV.
 
@@ -181,13 +213,16 @@ def kinetics_items(
             ``path_format``: a format that names ``time_start`` or ``time_end`` points at files
             already cut to the segment (the default format), so they are read whole; one that
             does not (``"{youtube_id}.mp4"``) points at full videos, so the segment is cut out.
+        label_map: The training labels; a kept row with another label is an error naming its
+            line (for a test CSV read against the training CSV's classes).
 
     Returns:
         Items with ``start``/``end`` set from the CSV when trimming (None when the files are
         the segments); ``id`` is ``"<youtube_id>_<start:06d>_<end:06d>"`` either way.
 
     Raises:
-        SourceFormatError: Missing header columns, a wrong column count, bad or reversed times.
+        SourceFormatError: Missing header columns, a wrong column count, bad or reversed times,
+            a segment listed twice, a label not in ``label_map``, a file that is not UTF-8.
     """
     csv_path, root = Path(csv_path), Path(video_root).resolve()
     rows = _csv_rows(csv_path)
@@ -201,7 +236,7 @@ def kinetics_items(
     if trim is None:  # a file per segment holds just the segment: nothing to cut from it
         named = {f.split(".")[0] for _, f, _, _ in Formatter().parse(path_format) if f}
         trim = not named & {"time_start", "time_end"}
-    items = []
+    items, seen = [], {}
     for n, row, line in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
@@ -228,6 +263,10 @@ def kinetics_items(
             raise SourceFormatError(csv_path, n, f"path_format {path_format!r}: {e}", line) from e
         vid = f"{get['youtube_id']}_{int(start):06d}_{int(end):06d}"
         label = get.get("label") or None
+        if label_map is not None and label is not None and label not in label_map:
+            what = f"label {label!r} is not among the {len(label_map)} training labels"
+            raise SourceFormatError(csv_path, n, what, line)
+        _check_duplicate(seen, vid, csv_path, n, line, "segment")
         cut = (start, end) if trim else (None, None)
         items.append(VideoItem(vid, str(root / rel), label, *cut, get.get("split") or None))
     return items
@@ -235,7 +274,7 @@ def kinetics_items(
 
 def _csv_rows(path: Path) -> list[tuple[int, list[str], str]]:
     """``(first line number, cells, raw text)`` per CSV row; a quoted cell may span lines."""
-    text = path.read_text(encoding="utf-8-sig")
+    text = _read_text(path)
     lines = [ln.rstrip("\r") for ln in text.split("\n")]
     reader = csv.reader(io.StringIO(text, newline=""))
     out, last = [], 0
@@ -252,7 +291,8 @@ def folder_items(
 ) -> list[VideoItem]:
     """Lists ``root/<label>/<video>`` files (or ``root/<split>/<label>/<video>`` with ``split``).
 
-    Videos directly in ``root`` get the label None.
+    Videos directly in ``root`` get the label None. Broken and looping symbolic links are
+    listed too, so that the decoder reports them (with the reason) instead of skipping them.
 
     Args:
         root: Folder of class folders.
@@ -271,7 +311,11 @@ def folder_items(
     exts = tuple(e.lower() for e in extensions)
     items = []
     for p in sorted(base.rglob("*")):
-        if not p.is_file() or not p.name.lower().endswith(exts) or p.name.startswith("."):
+        if not p.name.lower().endswith(exts) or p.name.startswith("."):
+            continue
+        # A dangling or looping link is listed, so that decoding reports it instead of the
+        # clip vanishing from the counts; folders named like videos are not.
+        if not p.is_file() and not (p.is_symlink() and not p.exists()):
             continue
         rel = p.relative_to(base)
         label = rel.parts[0] if len(rel.parts) > 1 else None

@@ -25,7 +25,7 @@ from helpers.records import RecordConfig, count_frames
 from helpers.records import index as record_index
 from helpers.records.truncation import group_shortest_targets
 from helpers.sources import VideoItem
-from helpers.utils.atomic import atomic_write_json
+from helpers.utils.atomic import atomic_write_json, partial_name
 from helpers.utils.parallel import run_parallel
 from helpers.writer.shards import (
     ShardTask,
@@ -83,6 +83,7 @@ def write_split(
     compress: bool = False,
     name: str = "clips",
     failures: Sequence[Mapping[str, str]] = (),
+    min_decoded_fraction: float | None = None,
 ) -> dict[str, Any]:
     """Writes one split as shards under ``out_dir/split`` and records it in the manifest.
 
@@ -101,6 +102,8 @@ def write_split(
         compress: GZIP the shards (``.tfrecord.gz``).
         name: File name prefix.
         failures: Upstream failures (e.g. missing files) to include in the report.
+        min_decoded_fraction: A clip decoding fewer than this fraction of the frames its
+            header claims fails (None: written, and listed under the split's ``partial``).
 
     Returns:
         The split's manifest entry, plus ``resumed_shards``: complete shards that were kept.
@@ -108,7 +111,9 @@ def write_split(
     Raises:
         ValueError: Duplicate ids, or the folder's manifest has another label map or settings.
         UnknownLabelError: A label not in ``label_map``.
-        RuntimeError: A shard could not be written (e.g. disk full); reruns resume.
+        OSError: A shard could not be written (a full disk, a read-only folder): the first
+            such error, naming its file; no partial file is left and reruns resume.
+        RuntimeError: A shard failed for another reason (a bug); reruns resume.
     """
     items = sorted(items, key=lambda i: i.id)
     sources.check_unique_ids(items, split)
@@ -136,6 +141,7 @@ def write_split(
                 name=name,
                 compress=compress,
                 seed=seed,
+                min_decoded_fraction=min_decoded_fraction,
             )
         )
     todo = []
@@ -144,14 +150,19 @@ def write_split(
             todo.append(task)
         else:  # complete: keep it, and give it an index if it has none (older runs)
             record_index.ensure_index(task.path)
-    errors = []
+    errors: list[tuple[ShardTask, Exception]] = []
     for task, result in run_parallel(
         write_shard, todo, workers=workers, desc=f"write {split}", unit="shard"
     ):
         if isinstance(result, Exception):
-            errors.append(f"{task.path.name}: {type(result).__name__}: {result}")
+            errors.append((task, result))
+            partial_name(task.path).unlink(missing_ok=True)  # never leave a cut shard behind
+    for _, err in errors:
+        if isinstance(err, OSError):  # the output (disk full, read-only): the user can fix it
+            raise err
     if errors:
-        raise RuntimeError(f"{len(errors)} shard(s) failed (rerun to resume): " + "; ".join(errors))
+        text = "; ".join(f"{t.path.name}: {type(e).__name__}: {e}" for t, e in errors)
+        raise RuntimeError(f"{len(errors)} shard(s) failed (rerun to resume): {text}")
     before = (records.read_manifest(out_dir) or {}).get("splits", {}).get(split, {})
     listed = [Path(shard["file"]).name for shard in before.get("shards", [])]
     for path in stale_files(split_dir, name, [t.path for t in tasks], listed):
@@ -168,6 +179,8 @@ def write_split(
         num_clips_in=len(items) + len(failures),
         failures=[*failures, *(f for s in sidecars for f in s["failures"])],
         dropped=[d for s in sidecars for d in s["dropped"]],
+        partial=[p for s in sidecars for p in s.get("partial", [])],
+        vfr=[v for s in sidecars for v in s.get("vfr", [])],
     )
     previous = records.read_manifest(out_dir) or {}
     splits = dict(previous.get("splits", {})) | {split: entry}
@@ -193,6 +206,7 @@ def write_dataset(
     compress: bool = False,
     name: str = "clips",
     failures: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+    min_decoded_fraction: float | None = None,
 ) -> dict[str, Any]:
     """Writes the train split and (optionally) the test split with one shared label map.
 
@@ -209,6 +223,7 @@ def write_dataset(
         compress: GZIP the shards.
         name: File name prefix.
         failures: Upstream failures per split, included in the report.
+        min_decoded_fraction: See :func:`write_split`.
 
     Returns:
         The manifest.
@@ -219,7 +234,8 @@ def write_dataset(
     if test_items is not None:
         sources.check_labels(test_items, label_map, "test")
     failures = failures or {}
-    common = {"workers": workers, "seed": seed, "compress": compress, "name": name}
+    common = {"workers": workers, "seed": seed, "compress": compress, "name": name,
+              "min_decoded_fraction": min_decoded_fraction}  # fmt: skip
     write_split(
         train_items, out_dir, "train", label_map, cfg, shards=shards,
         failures=failures.get("train", ()), **common,

@@ -104,6 +104,8 @@ class ShardTask:
         name: Shard file name prefix.
         compress: GZIP the shard.
         seed: Seed of the example order inside the shard.
+        min_decoded_fraction: A clip decoding fewer than this fraction of its header's frames
+            fails (None: written, and listed as partial).
     """
 
     index: int
@@ -116,6 +118,7 @@ class ShardTask:
     name: str
     compress: bool
     seed: int
+    min_decoded_fraction: float | None = None
 
     @property
     def path(self) -> Path:
@@ -143,6 +146,8 @@ class ShardTask:
                 self.name,
                 self.compress,
                 self.seed,
+                # (only when set, so that shards written without it stay current)
+                *([self.min_decoded_fraction] if self.min_decoded_fraction else []),
             ]
         )
 
@@ -166,7 +171,9 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     """Converts a shard's clips and writes the shard file and then its sidecar, atomically.
 
     A clip that fails to convert is reported in the sidecar's ``failures`` (id, path, reason) and
-    does not stop the shard; a clip the policy turns into no example is listed under ``dropped``.
+    does not stop the shard; a clip the policy turns into no example is listed under ``dropped``,
+    one written from a partial decode under ``partial`` and a variable-frame-rate source under
+    ``vfr`` (with its header and measured rates).
 
     Args:
         task: The shard to write.
@@ -179,6 +186,8 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     examples: list[bytes] = []
     failures: list[dict[str, str]] = []
     dropped: list[dict[str, Any]] = []
+    partial: list[dict[str, Any]] = []
+    vfr: list[dict[str, Any]] = []
     labels: Counter[str] = Counter()
     sizes: set[tuple[int, int]] = set()
     clip_ids: list[str] = []
@@ -186,12 +195,18 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     for item, target in zip(task.items, task.truncate_to, strict=True):
         try:
             got, stats = item_to_examples_with_stats(
-                item, task.label_map, task.cfg, truncate_to=target
-            )
+                item, task.label_map, task.cfg, truncate_to=target,
+                min_decoded_fraction=task.min_decoded_fraction,
+            )  # fmt: skip
         except Exception as e:  # noqa: BLE001 - every failure is reported, none is raised.
             reason = f"{type(e).__name__}: {e}"
             failures.append({"id": item.id, "path": item.path, "reason": reason})
             continue
+        if stats["partial"]:
+            partial.append({"id": item.id, "path": item.path, "reason": stats["partial"]})
+        if stats["vfr"]:
+            vfr.append({"id": item.id, "header_fps": stats["source_fps"],
+                        "average_fps": stats["average_fps"]})  # fmt: skip
         if not got:
             dropped.append({"id": item.id, "frames": stats["decoded_frames"]})
             continue
@@ -228,12 +243,15 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         "num_frames": frames,
         "num_failed": len(failures),
         "num_dropped": len(dropped),
+        "num_partial": len(partial),
         "bytes": task.path.stat().st_size,
         "sha256": digest.hexdigest(),
         "label_counts": dict(sorted(labels.items())),
         "frame_sizes": sorted([list(s) for s in sizes]),
         "failures": failures,
         "dropped": dropped,
+        "partial": partial,
+        "vfr": vfr,
     }
     atomic_write_json(task.sidecar, sidecar)
     return sidecar

@@ -1,0 +1,147 @@
+"""Odd videos made on the fly with the bundled ffmpeg: exact frame counts and container times.
+
+Variable frame rate, 1000 fps, 0.5 fps, non-square pixels, rotation, a stream cut mid-way and
+broken links: each asserts the frames and timestamps a user should get, not just "no crash".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import frames, sources
+from helpers.frames import FrameReader, VideoDecodeError, decode, probe
+
+imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+
+
+def ffmpeg(*args: str) -> None:
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    subprocess.run([exe, "-v", "error", "-y", *args], check=True, capture_output=True)
+
+
+def synth(out: Path, rate: float, seconds: float, *extra: str, size: str = "64x48") -> Path:
+    src = f"testsrc=size={size}:rate={rate}:duration={seconds}"
+    ffmpeg("-f", "lavfi", "-i", src, *extra, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("odd")
+    vfr = ("-vf", "select='gte(t,2)+not(mod(n,6))'", "-fps_mode", "vfr")  # 2 s at 10, 1 s at 60
+    gap = ("-vf", "select='lt(t,0.95)+gte(t,1.5)'", "-fps_mode", "vfr")  # a frozen frame
+    videos = {
+        "vfr": synth(d / "vfr.mp4", 60, 3, *vfr),
+        "gap": synth(d / "gap.mp4", 60, 2, *gap),
+        "1000": synth(d / "f1000.mp4", 1000, 2, size="32x32"),
+        "half": synth(d / "half.mp4", 0.5, 6),
+        "sar": synth(d / "sar.mp4", 10, 1, "-vf", "setsar=4/3"),
+        "long": synth(d / "long.mp4", 30, 10, "-movflags", "+faststart"),
+    }
+    for name in ("sar", "long"):
+        rotated = d / f"rot_{name}.mp4"
+        ffmpeg("-display_rotation", "90", "-i", str(videos[name]), "-c", "copy", str(rotated))
+        videos[f"rot_{name}"] = rotated
+    data = videos["long"].read_bytes()
+    videos["cut"] = d / "cut.mp4"
+    videos["cut"].write_bytes(data[: int(len(data) * 0.4)])
+    return videos
+
+
+def ms(clip) -> list[float]:
+    return [round(t * 1000, 1) for t in clip.timestamps]
+
+
+def test_vfr_all_frames_carry_container_times(odd):
+    clip = decode(odd["vfr"])
+    expected = [100.0 * i for i in range(20)] + [round(2000 + i * 1000 / 60, 1) for i in range(60)]
+    assert ms(clip) == expected
+    assert clip.vfr and clip.header_frame_count == clip.num_decoded == 80
+    assert clip.average_fps == pytest.approx(79 / 2.98333, rel=1e-3)
+
+
+def test_vfr_resampled_on_its_own_clock(odd):
+    clip = decode(odd["vfr"], fps=10)
+    # 20 frames from the 2 s at 10 fps and 10 from the second at 60 fps (not 8 + 24).
+    assert ms(clip) == [100.0 * i for i in range(20)] + [2000.0 + 100 * i for i in range(10)]
+    assert clip.fps == 10 and clip.vfr
+
+
+def test_vfr_trim_inside_the_fast_part(odd):
+    clip = decode(odd["vfr"], fps=10, start=1.95, end=2.5)
+    # The first frame at/after 1.95 s serves 1.95; then the 60 fps frames on screen at each time.
+    assert ms(clip) == [2000.0, 2050.0, 2150.0, 2250.0, 2350.0, 2450.0]
+
+
+def test_a_slow_down_the_fast_path_guessed_wrong_gives_the_right_pixels(odd):
+    every = decode(odd["gap"])
+    times = np.round(every.timestamps * 1000, 1)
+    clip = decode(odd["gap"], fps=10)
+    # Each output is the last frame shown at or before its sample time, pixel for pixel.
+    for k, (frame, t) in enumerate(zip(clip.frames, clip.timestamps, strict=True)):
+        i = int(np.searchsorted(times, k * 100 + 1e-3, side="right")) - 1
+        assert t == every.timestamps[i]
+        np.testing.assert_array_equal(frame, every.frames[i])
+    assert ms(clip)[9:15] == [900.0, 933.3, 933.3, 933.3, 933.3, 933.3]  # frozen 0.93-1.5 s
+    assert len(clip.frames) == 20
+
+
+def test_1000_fps_keeps_its_rate(odd):
+    info = probe(odd["1000"])
+    assert info.fps == 1000 and info.frame_count == 2000 and info.duration == 2.0
+    clip = decode(odd["1000"], fps=10)
+    assert ms(clip) == [100.0 * i for i in range(20)]
+    trim = decode(odd["1000"], fps=10, start=0.5, end=1.5)  # a Kinetics-style trim
+    assert ms(trim) == [500.0 + 100 * i for i in range(10)]
+    assert trim.num_decoded < 1100  # it seeked instead of decoding from the start
+
+
+def test_half_fps_frames_are_held_until_the_next(odd):
+    clip = decode(odd["half"], fps=1)
+    assert ms(clip) == [0.0, 0.0, 2000.0, 2000.0, 4000.0, 4000.0]
+    assert clip.source_fps == 0.5 and not clip.vfr
+
+
+def test_non_square_pixels_come_out_at_display_aspect(odd):
+    info = probe(odd["sar"])
+    assert info.sample_aspect == pytest.approx(4 / 3) and (info.width, info.height) == (85, 48)
+    assert decode(odd["sar"]).frames.shape[1:3] == (48, 85)  # 64 * 4/3 wide
+    assert decode(odd["sar"], size=24).frames.shape[1:3] == (24, 43)
+    assert decode(odd["sar"], size=24, resize_mode="center_crop").frames.shape[1:3] == (24, 24)
+
+
+def test_rotation_still_applied_and_with_non_square_pixels(odd):
+    assert decode(odd["rot_long"], max_frames=2).frames.shape[1:3] == (64, 48)
+    assert decode(odd["rot_sar"]).frames.shape[1:3] == (85, 48)  # the stored width is now tall
+
+
+def test_cut_stream_reports_what_it_decoded(odd):
+    reader = FrameReader(odd["cut"])
+    got = list(reader)
+    assert reader.header_frame_count == 300 and 0 < reader.num_decoded == len(got) < 300
+    assert [round(t * 30) for _, t in got] == list(range(len(got)))
+
+
+def test_broken_and_looping_links_are_listed_and_fail_with_a_reason(tmp_path, odd):
+    root = tmp_path / "videos"
+    (root / "cat").mkdir(parents=True)
+    os.symlink(odd["sar"], root / "cat" / "good.mp4")
+    os.symlink(tmp_path / "gone.mp4", root / "cat" / "dangling.mp4")
+    os.symlink(root / "cat" / "loop_b.mp4", root / "cat" / "loop_a.mp4")
+    os.symlink(root / "cat" / "loop_a.mp4", root / "cat" / "loop_b.mp4")
+    items = sources.folder_items(root)
+    assert [i.id for i in items] == ["cat/dangling", "cat/good", "cat/loop_a", "cat/loop_b"]
+    reasons = {}
+    for item in items:
+        try:
+            frames.probe(item.path)
+        except VideoDecodeError as err:
+            reasons[item.id] = err.reason
+    assert set(reasons) == {"cat/dangling", "cat/loop_a", "cat/loop_b"}
+    assert reasons["cat/dangling"].startswith("broken symbolic link")
+    assert reasons["cat/loop_a"] == "symbolic link loop"
