@@ -160,6 +160,7 @@ def choose_dataset(name: str = "sample", *, progress: bool = True) -> TutorialDa
     """
     chosen = _resolve(name, progress=progress)
     if not config.FAST:  # CI must not overwrite a learner's choice
+        config.DATA_DIR.mkdir(parents=True, exist_ok=True)
         atomic.atomic_write_json(
             config.DATA_DIR / CHOICE_FILE,
             {"dataset": chosen.name, "asked": chosen.asked, "fallback": chosen.fallback},
