@@ -46,11 +46,16 @@ def server(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def ucf_zip() -> bytes:
-    return _zip({
+def ucf_members() -> dict[str, bytes]:
+    return {
         f"UCF101/v_{label}_g{group:02d}_c01.avi": _noise_video(10 * i + group)
         for i, label in enumerate(ELEVEN) for group in (1, 2, 3)
-    })  # fmt: skip
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ucf_zip(ucf_members) -> bytes:
+    return _zip(ucf_members)
 
 
 def _recorded() -> dict:
@@ -134,3 +139,14 @@ def test_the_environment_overrides_the_record_and_bad_names_fail(mode, capsys):
     (config.DATA_DIR / tutorial.CHOICE_FILE).write_text("{not json")
     assert sample.recorded_choice() == "sample"
     assert "unreadable" in capsys.readouterr().out
+
+
+def test_videos_the_zip_lacks_are_left_out_and_said(mode, server, ucf_members):
+    lacking = {k: v for k, v in ucf_members.items() if "Archery_g02" not in k}
+    server.put(ucf101.UCF101_ZIP_URL, _zip(lacking))
+    server.put(ucf101.SPLITS_ZIP_URL, _split_zip(_split_lists(ELEVEN)))
+    ds = sample.choose_dataset("ucf101-10", progress=False)
+    assert ds.name == "ucf101-10" and ds.missing == 1
+    assert "LEFT OUT: 1 listed videos" in ds.what
+    kept = ds.items("train") + ds.items("test")
+    assert len(kept) == 29 and all(os.path.isfile(i.path) for i in kept)

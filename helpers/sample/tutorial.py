@@ -53,6 +53,7 @@ class TutorialDataset:
         what: One line that says which dataset this is (and why, after a fallback).
         asked: The dataset asked for; differs from ``name`` after a fallback.
         fallback: Why the asked-for dataset is not used, or None.
+        missing: Videos the split lists name that the download did not have (``what`` says so).
     """
 
     name: str
@@ -61,10 +62,16 @@ class TutorialDataset:
     what: str
     asked: str
     fallback: str | None = None
+    missing: int = 0
 
     def items(self, split: str) -> list[sources.VideoItem]:
-        """The videos of one official split (fold 1): ``"train"`` or ``"test"``."""
-        return sources.ucf101_items(self.videos, self.splits, split)
+        """The videos of one official split (fold 1): ``"train"`` or ``"test"``.
+
+        Videos the download did not have (counted in ``what``) are left out, so that every
+        notebook step can open every item.
+        """
+        found = sources.ucf101_items(self.videos, self.splits, split)
+        return [i for i in found if Path(i.path).is_file()] if self.missing else found
 
 
 def _counts(videos: Path, splits: Path) -> str:
@@ -95,8 +102,8 @@ def _ucf(name: str, folder: Path) -> TutorialDataset:
     what = f"UCF101, its first {DATASETS[name]} classes ({_counts(folder, splits)}) in {folder}"
     missing = done["missing"]
     if missing:
-        what += f"; {missing} listed videos are not in the hosted zip (the writer reports them)"
-    return TutorialDataset(name, folder, splits, what, name)
+        what += f"; LEFT OUT: {missing} listed videos that the hosted zip does not have"
+    return TutorialDataset(name, folder, splits, what, name, missing=missing)
 
 
 def _resolve(name: str, *, progress: bool) -> TutorialDataset:
