@@ -17,6 +17,7 @@ SLOWEST_FIRST: tuple[str, ...] = (
     "notebooks/04_movinet.ipynb",
     "tests/test_movinet.py",
     "tests/test_pipeline.py",
+    "notebooks/07_pipeline_speed.ipynb",
 )
 """Files measured slowest in CI (``--durations``), slowest first; the rest keep their order."""
 

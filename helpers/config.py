@@ -12,6 +12,7 @@ Environment variables:
   Fast mode also means offline: no download is attempted.
 * ``TFVIDEO_OFFLINE``: the same offline behaviour without shrinking sizes.
 * ``TFVIDEO_DATA``: where generated data and caches go (default ``<repo>/data``).
+* ``TFVIDEO_DATASET``: the tutorial's dataset (``sample``, ``ucf101-10``) over notebook 01's.
 * ``TFVIDEO_SHARED_MEDIA``: the folder of real test clips (default ``<repo>/../shared/media``).
 * ``TF_CPU_ALLOCATOR_USE_BFC``: TensorFlow's own switch. Importing ``helpers`` sets it to
   ``true`` unless you set it yourself (see :data:`CPU_ALLOCATOR`).
@@ -27,6 +28,7 @@ __all__ = [
     "BUILD_DIR",
     "CPU_ALLOCATOR",
     "DATA_DIR",
+    "DATASET",
     "FAST",
     "OFFLINE",
     "REAL_CLIPS",
@@ -54,6 +56,9 @@ OFFLINE: bool = FAST or _flag("TFVIDEO_OFFLINE")
 
 DATA_DIR: Path = Path(os.environ.get("TFVIDEO_DATA", ROOT / "data")).resolve()
 """Generated sample data, records and caches (ignored by git)."""
+
+DATASET: str = os.environ.get("TFVIDEO_DATASET", "").strip()
+"""The tutorial dataset ``TFVIDEO_DATASET`` asks for ('' = the one notebook 01 recorded)."""
 
 BUILD_DIR: Path = ROOT / "build"
 """Rendered notebooks and other build outputs (ignored by git)."""

@@ -5,6 +5,7 @@
     from helpers import sample
     folder = sample.ensure_sample_records()                  # whole clips, as generated
     folder = sample.ensure_sample_records("fixed", frames_per_example=8, size=64)
+    folder = sample.ensure_sample_records(dataset=sample.tutorial_dataset())  # notebook 01's choice
 
 Each set of settings gets its own folder under ``config.DATA_DIR / "records"``; a folder whose
 manifest matches the settings and the sample set is used as it is, and a lock makes concurrent
@@ -20,6 +21,7 @@ from helpers import config, records, sources, writer
 from helpers.records import RecordConfig
 from helpers.records import index as record_index
 from helpers.sample.data import ensure_sample_data
+from helpers.sample.tutorial import TutorialDataset
 from helpers.utils import locks
 
 __all__ = ["ensure_sample_records"]
@@ -38,12 +40,13 @@ def ensure_sample_records(
     workers: int = 1,
     seed: int = 0,
     out_dir: str | Path | None = None,
+    dataset: TutorialDataset | None = None,
 ) -> Path:
     """Writes the sample data's train/test records once and returns their folder (idempotent).
 
     Later notebooks call this to get records without repeating notebook 02. The folder is
     ``config.DATA_DIR / "records" / "sample[_ci]_<policy>[_<length>][_s<size>][_fps<fps>]"``
-    (``sample_ci`` in CI fast mode, whose sample set is smaller).
+    (``sample_ci`` in CI fast mode, whose sample set is smaller; ``ucf101-10`` for that dataset).
 
     Args:
         policy: Truncation policy (``"none"``, ``"fixed"``, ``"group_shortest"``, ``"chunks"``).
@@ -57,6 +60,8 @@ def ensure_sample_records(
         workers: Worker processes.
         seed: Shuffle seed.
         out_dir: Override the folder.
+        dataset: Write this tutorial dataset's records instead (from
+            :func:`helpers.sample.tutorial_dataset`); its name replaces ``sample`` in the folder.
 
     Returns:
         The dataset folder (with ``manifest.json``, ``train/`` and ``test/``).
@@ -75,10 +80,14 @@ def ensure_sample_records(
     suffix += (f"_s{size}" if size else "") + (f"_fps{fps:g}" if fps else "")
     cfg = RecordConfig(**kwargs)
     prefix = "sample_ci" if config.FAST else "sample"  # the two sample sets differ
+    if dataset is not None and dataset.name != "sample":
+        prefix = dataset.name
+        train, test = dataset.items("train"), dataset.items("test")
+    else:
+        data = ensure_sample_data()  # returns at once when present
+        train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
+        test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
     out = Path(out_dir) if out_dir else config.DATA_DIR / "records" / f"{prefix}_{policy}{suffix}"
-    data = ensure_sample_data()  # returns at once when present
-    train = sources.ucf101_items(data.ucf_root, data.ucf_splits, "train")
-    test = sources.ucf101_items(data.ucf_root, data.ucf_splits, "test")
 
     with locks.exclusive(out.parent / f".{out.name}.lock"):  # one process writes, others wait
         manifest = records.read_manifest(out)
