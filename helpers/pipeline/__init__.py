@@ -26,7 +26,7 @@ from helpers.pipeline.decode import decode_scaled, decode_to_aspect, resize_to_f
 from helpers.pipeline.sampling import SAMPLING_MODES, clip_seeds, frame_indices
 from helpers.pipeline.source import READ_MODES, chosen_frames, read_mode, source_dataset
 from helpers.pipeline.timing import Throughput, clips_per_second, throughput
-from helpers.pipeline.warp import warp_frames
+from helpers.pipeline.warp import box_transform, unpack, warp_frames, warp_packed
 
 __all__ = [
     "build_dataset",
@@ -48,6 +48,9 @@ __all__ = [
     "random_crop_clip",
     "random_flip_clip",
     "warp_frames",
+    "box_transform",
+    "warp_packed",
+    "unpack",
     "Throughput",
     "throughput",
     "clips_per_second",
