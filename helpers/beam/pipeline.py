@@ -126,8 +126,16 @@ def build_pipeline(pipeline: beam.Pipeline, jobs: Sequence[ShardJob], work: beam
 def _run(jobs: Sequence[ShardJob], work: beam.DoFn, summaries: str, args: list[str]) -> None:
     """Runs one job to completion (the DoFns' modules come from this checkout)."""
     options = PipelineOptions(args)
-    with importable_helpers(), notebook_safe(), beam.Pipeline(options=options) as pipeline:
+    with importable_helpers(), notebook_safe():
+        pipeline = beam.Pipeline(options=options)
         build_pipeline(pipeline, jobs, work, summaries)
+        result = pipeline.run()
+        try:
+            result.wait_until_finish()
+        finally:
+            client = getattr(result, "client", None)  # the Dask runner's; Beam never closes it
+            if client is not None:
+                client.close()
 
 
 def _clear_outputs(out_dir: str, splits: Sequence[str], name: str) -> None:
