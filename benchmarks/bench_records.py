@@ -43,7 +43,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("TQDM_DISABLE", "1")  # the writer's progress bars would bury the tables
 
 from helpers import config, frames, records, sample, sources, writer  # noqa: E402
 from helpers.records import framing  # noqa: E402
@@ -66,8 +65,9 @@ WORKER_IMPORTS = {
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and its finished children (the writer's forked workers)."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usages)
 
 
 def _best(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -110,15 +110,17 @@ def _bench(name: str, items: list[sources.VideoItem], tmp: Path, repeats: int) -
             raw["bytes"] += clip.frames.nbytes
             raw["frames"] += len(clip.frames)
 
-    decode_s, _ = _best(decode_all, repeats)
+    decode_s, decode_cpu = _best(decode_all, repeats)
     n = raw["frames"]
     rows = [("decode only (anchor)", decode_s, raw["bytes"])]
+    cpu = {"decode only (anchor)": decode_cpu}
     entry = {}
     for label, workers, gz in (("write, 1 worker", 1, False), ("write, 2 workers", 2, False),
                                ("write, 1 worker, GZIP", 1, True)):  # fmt: skip
         out = tmp / f"{workers}{gz}"
-        seconds, _ = _best(lambda o=out, w=workers, g=gz: entry.update(_write(items, o, w, g)),
-                           repeats)  # fmt: skip
+        seconds, cpu[label] = _best(
+            lambda o=out, w=workers, g=gz: entry.update(_write(items, o, w, g)), repeats
+        )
         assert entry["num_frames"] == n, (entry["num_frames"], n)
         rows.append((label, seconds, sum(s["bytes"] for s in entry["shards"])))
         if workers == 2:  # the pool's start-up, split off by a run on the first clips
@@ -128,17 +130,21 @@ def _bench(name: str, items: list[sources.VideoItem], tmp: Path, repeats: int) -
             rows.append(("write, 2 workers, marginal", (seconds - few) / share, rows[-1][2]))
     print(f"\n== {name}: {len(items)} clips, {n} frames, raw uint8 {raw['bytes'] / n:,.0f} "
           f"bytes/frame")  # fmt: skip
-    print(f"{'run':28s} {'s':>7s} {'frames/s':>9s} {'vs anchor':>9s} {'bytes/frame':>11s} "
-          f"{'raw/stored':>10s}")  # fmt: skip
+    print(f"{'run':28s} {'s':>7s} {'frames/s':>9s} {'vs anchor':>9s} {'CPU s':>7s} "
+          f"{'bytes/frame':>11s} {'raw/stored':>10s}")  # fmt: skip
     rates = {}
     for label, seconds, size in rows:
         rates[label] = n / seconds
-        print(f"{label:28s} {seconds:7.2f} {n / seconds:9.0f} {decode_s / seconds:8.2f}x "
+        used = f"{cpu[label]:7.2f}" if label in cpu else f"{'':7s}"
+        print(f"{label:28s} {seconds:7.2f} {n / seconds:9.0f} {decode_s / seconds:8.2f}x {used} "
               f"{size / n:11,.0f} {raw['bytes'] / size:9.1f}x")  # fmt: skip
+    print(f"in CPU time, which other load on the machine disturbs less: 1 worker "
+          f"{decode_cpu / cpu['write, 1 worker']:.2f}x decode-only")  # fmt: skip
     ratio = raw["bytes"] / rows[1][2]
     print(f"goal: records >= {GOAL_SIZE:.0f}x smaller than raw uint8 -> {ratio:.1f}x "
           f"{'PASS' if ratio >= GOAL_SIZE else 'MISS'}")  # fmt: skip
-    return {"frames": n, "decode": n / decode_s, **rates}
+    return {"frames": n, "decode": n / decode_s, **rates,
+            "cpu ratio": decode_cpu / cpu["write, 1 worker"]}  # fmt: skip
 
 
 def _breakdown(items: list[sources.VideoItem], tmp: Path, repeats: int) -> float:
