@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -345,3 +346,39 @@ def test_cli_names_a_malformed_csv_line_and_exits_2(tmp_path, capsys):
     assert status == 2
     assert capsys.readouterr().err.strip() == f"error: {bad}:2: time_start is not a number: " \
         "'c,d,x,3,train'"
+
+
+def test_dask_runner_gets_one_shard_per_partition_unless_told() -> None:
+    dask = ["--runner", beam.DASK_RUNNER, "--dask_client_address", "tcp://127.0.0.1:8786"]
+    assert beam_options.with_defaults(dask, workers=2) == [*dask, "--dask_partition_size=1"]
+    told = [f"--runner={beam.DASK_RUNNER}", "--dask_npartitions=8"]
+    assert beam_options.with_defaults(told, workers=2) == told
+
+
+def test_shards_are_planned_deterministically_and_honoured(videos: Path) -> None:
+    items = _items(videos)
+    jobs = beam.plan_shards(items, num_shards=3, seed=7)
+    assert [(j.split, j.index, j.num_shards) for j in jobs] == [
+        (s, k, 3) for s in ("test", "train") for k in range(3)]  # fmt: skip
+    dealt = sorted(it.id for j in jobs if j.split == "train" for it in j.items)
+    assert dealt == sorted(it.id for it in items if it.split == "train")  # each clip once
+    assert jobs == beam.plan_shards(list(reversed(items)), num_shards=3, seed=7)  # input order
+    assert jobs != beam.plan_shards(items, num_shards=3, seed=8)
+    many = [dataclasses.replace(items[0], id=f"c{k}") for k in range(2 * beam.CLIPS_PER_SHARD + 1)]
+    assert len(beam.plan_shards(many, num_shards=0)) == 3  # one shard per CLIPS_PER_SHARD clips
+
+
+def test_a_rerun_after_a_killed_run_writes_the_same_bytes(videos: Path, tmp_path: Path) -> None:
+    items = sources.folder_items(videos, split="train")
+    cfg, out = records.RecordConfig(size=16, max_frames=4), tmp_path / "out"
+    args = dict(num_shards=2, pipeline_args=IN_PROCESS)
+    first = beam.run_pipeline(items, {"Orbit": 0, "Spin": 1}, cfg, out, **args)
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    # What kill -9 leaves: a cut shard under its temporary name, worker summaries, no manifest.
+    (out / "manifest.json").unlink()
+    (out / "train" / "clips-00000-of-00002.tfrecord.incomplete").write_bytes(b"cut")
+    (out / "_beam" / "shards").mkdir(parents=True)
+    (out / "_beam" / "shards" / "train-stale.json").write_text("{}")
+    again = beam.run_pipeline(items, {"Orbit": 0, "Spin": 1}, cfg, out, **args)
+    assert again == first
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files

@@ -1,8 +1,8 @@
 r"""Command line for :mod:`helpers.beam` (``python -m helpers.beam --help``).
 
 Our own flags pick the source, output and record config; every other flag goes to Beam's
-``PipelineOptions`` unchanged, so the same command runs on the DirectRunner, Dataflow, Flink or
-Spark::
+``PipelineOptions`` unchanged, so the same command runs on the DirectRunner, a Dask cluster,
+Dataflow, Flink or Spark::
 
     python -m helpers.beam --source ucf101 --video_root data/sample/UCF101 \\
         --split_dir data/sample/ucfTrainTestlist --out_dir data/beam --num_shards 4 --fps 10
@@ -39,6 +39,9 @@ runners (every flag not listed above goes to Beam unchanged):
                    --setup_file ./pyproject.toml --requirements_file worker-requirements.txt
                    (or --sdk_container_image IMAGE); needs apache-beam[gcp]; --video_root,
                    --csv and --out_dir may be gs:// URLs
+  Dask             --runner apache_beam.runners.dask.dask_runner.DaskRunner
+                   --dask_client_address tcp://SCHEDULER:8786   (workers: pip install the
+                   repo; one shard per Dask partition unless --dask_partition_size is given)
   Flink            --runner FlinkRunner --flink_master HOST:8081 [--parallelism N]
   Spark            --runner SparkRunner [--spark_master_url spark://HOST:7077]
 """
@@ -80,8 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--limit", type=int, default=None, help="first N videos per split (trials)")
     out = parser.add_argument_group("output")
     out.add_argument("--out_dir", required=True, help="output folder (local or gs://...)")
-    out.add_argument("--num_shards", type=int, default=4, help="shards per split (0: runner)")
+    out.add_argument(
+        "--num_shards", type=int, default=4, help="shards per split (0: one per 64 clips)"
+    )
     out.add_argument("--gzip", action="store_true", help="write .tfrecord.gz shards")
+    out.add_argument("--seed", type=int, default=0, help="seeds the clip-to-shard deal (0)")
     out.add_argument("--name", default="clips", help="shard file prefix (default clips)")
     out.add_argument(
         "--workers",
@@ -178,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         compression="gzip" if args.gzip else None,
         pipeline_args=pipeline_args,
         name=args.name,
+        seed=args.seed,
         workers=args.workers,
     )
     for split, info in manifest["splits"].items():

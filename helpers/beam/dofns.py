@@ -1,8 +1,11 @@
-"""The Beam ``DoFn``s of :mod:`helpers.beam`: count frames, convert a video, report failures.
+"""The Beam ``DoFn``s of :mod:`helpers.beam`: count frames, write a shard, save its summary.
 
-Both call ``helpers.records`` (imported once per worker in ``setup()``), so the conversion is the
-local writer's. Videos on a remote filesystem (``gs://``, ``s3://``, ``hdfs://``) are copied to a
-local temporary file for OpenCV; the example still records the original path.
+Each element is a :class:`ShardJob` (one shard's videos), and each ``DoFn`` has one output: the
+shape every runner executes the same way (the Dask runner, for one, merges the tagged outputs
+of a multi-output ``ParDo`` into one collection). The conversion calls ``helpers.records``
+(imported once per worker in ``setup()``, without TensorFlow), so it is the local writer's.
+Videos on a remote filesystem (``gs://``, ``s3://``, ``hdfs://``) are copied to a local
+temporary file for OpenCV; the example still records the original path.
 """
 
 from __future__ import annotations
@@ -18,23 +21,24 @@ from typing import TYPE_CHECKING, Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-if TYPE_CHECKING:  # Heavy modules (TensorFlow, OpenCV) load lazily, in DoFn.setup().
+from helpers.beam.files import order_key, save_json, shard_name, shard_path, write_shard_file
+
+if TYPE_CHECKING:  # The conversion modules (OpenCV) load on the workers, in DoFn.setup().
     from helpers.records import RecordConfig
     from helpers.sources import VideoItem
 
 __all__ = [
     "FAILED_TAG",
+    "ShardJob",
     "CountFramesDoFn",
     "VideoToExamplesDoFn",
-    "group_targets",
+    "SaveSummaryDoFn",
     "local_copy",
     "split_of",
 ]
 
 FAILED_TAG = "failed"
-"""Tag of the dead-letter output: one ``{"id", "path", "reason", "split"}`` dict per failure."""
-DROPPED_TAG = "dropped"
-"""Tag of the clips the truncation policy turned into no example: ``{"id", "frames", "split"}``."""
+"""Tag of a dead-letter row: one ``{"id", "path", "reason", "split"}`` dict per failure."""
 _NO_SPLIT = "all"
 
 
@@ -72,120 +76,196 @@ def _failure(item: VideoItem, err: Exception) -> beam.pvalue.TaggedOutput:
     return beam.pvalue.TaggedOutput(FAILED_TAG, row)
 
 
+@dataclasses.dataclass(frozen=True)
+class ShardJob:
+    """One shard's work, the element every stage of the pipeline receives (small, picklable).
+
+    Attributes:
+        split: The split.
+        index: Shard index within the split.
+        num_shards: Shards in the split.
+        items: The shard's videos, in the order their examples are written.
+        truncate_to: ``group_shortest`` only: each item's target length (None elsewhere).
+    """
+
+    split: str
+    index: int
+    num_shards: int
+    items: tuple[VideoItem, ...]
+    truncate_to: tuple[int | None, ...] = ()
+
+    def targets(self) -> tuple[int | None, ...]:
+        """``truncate_to``, or one None per item."""
+        return self.truncate_to or (None,) * len(self.items)
+
+
 class _RecordsDoFn(beam.DoFn):
-    """Base: imports ``helpers.records`` (TensorFlow, OpenCV) once per worker in ``setup()``."""
+    """Base: imports ``helpers.records`` once per worker in ``setup()`` (OpenCV, protobuf).
+
+    The state sent to workers is the constructor's arguments only (plain data): the modules and
+    metrics are made on the worker, so any runner can pickle the DoFn.
+    """
 
     def __init__(self, cfg: RecordConfig) -> None:
         super().__init__()
         self._cfg = cfg
         self._records: Any = None
-        self._failed = beam.metrics.Metrics.counter("video", "clips_failed")
+        self._failed: Any = None
 
     def setup(self) -> None:
-        """Imports the heavy modules on the worker, not at pipeline-construction time."""
+        """Imports the conversion modules on the worker, not at pipeline-construction time."""
         from helpers import records
 
         self._records = records
+        self._failed = beam.metrics.Metrics.counter("video", "clips_failed")
 
 
 class CountFramesDoFn(_RecordsDoFn):
-    """The ``group_shortest`` counting pass: emits ``(split, (item, decoded frame count))``."""
+    """The ``group_shortest`` counting pass: one ``{"split", "lengths", "failures"}`` per shard."""
 
-    def process(self, item: VideoItem) -> Iterator[Any]:
-        """Counts one item's frames with ``records.count_frames``.
+    def process(self, job: ShardJob) -> Iterator[dict[str, Any]]:
+        """Counts the frames of a shard's items with ``records.count_frames``.
 
         Args:
-            item: The video to count.
+            job: The shard whose items to count.
 
         Yields:
-            ``(split, (item, length))``, or a tagged failure dict.
+            One dict: ``lengths`` (id -> decoded frames) and ``failures`` (dead-letter rows).
         """
-        try:
-            with local_copy(item.path) as path:
-                length = self._records.count_frames(dataclasses.replace(item, path=path), self._cfg)
-        except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
-            self._failed.inc()
-            yield _failure(item, err)
-            return
-        yield split_of(item), (item, length)
+        lengths, failures = {}, []
+        for item in job.items:
+            try:
+                with local_copy(item.path) as path:
+                    local = dataclasses.replace(item, path=path)
+                    lengths[item.id] = self._records.count_frames(local, self._cfg)
+            except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
+                failures.append(_failure(item, err).value)  # the row; there are no tagged outputs
+                self._failed.inc()
+        yield {"split": job.split, "index": job.index, "lengths": lengths, "failures": failures}
 
 
 class VideoToExamplesDoFn(_RecordsDoFn):
-    """Decodes one video and emits ``(split, serialized SequenceExample)`` per example.
+    """Converts one shard's videos and writes the shard, its index and its summary.
 
-    It calls ``helpers.records.item_to_examples``, the same function as the local writer, so the
-    bytes are identical. Any exception goes to the ``FAILED_TAG`` output as a dict with the item's
-    id, path, split and a reason: nothing is lost silently.
+    Each video goes through ``helpers.records.item_to_examples_with_stats``, the local writer's
+    function, so the examples are byte-identical to the local writer's. The shard is written
+    with :func:`helpers.records.framing.write_records` (no TensorFlow) under a temporary name and
+    renamed when complete, so a retried or rerun bundle rewrites the same file. A video that fails
+    is a dead-letter row in the summary (id, path, split, reason); nothing is lost silently.
     """
 
-    def __init__(self, label_map: dict[str, int], cfg: RecordConfig) -> None:
+    def __init__(
+        self,
+        label_map: dict[str, int],
+        cfg: RecordConfig,
+        out_dir: str,
+        *,
+        name: str = "clips",
+        compression: str | None = None,
+        seed: int = 0,
+    ) -> None:
         """Stores the (small, picklable) arguments sent to every worker.
 
         Args:
             label_map: Class name → index, shared by every split.
             cfg: The record config (the same object the local writer takes).
+            out_dir: The output folder (any Beam filesystem).
+            name: The shard file prefix.
+            compression: ``None`` or ``"gzip"``.
+            seed: Seeds the order of the examples inside each shard.
         """
         super().__init__(cfg)
         self._label_map = dict(label_map)
-        self._clips = beam.metrics.Metrics.counter("video", "clips_ok")
-        self._examples = beam.metrics.Metrics.counter("video", "examples")
+        self._out_dir = out_dir
+        self._name = name
+        self._compression = compression
+        self._seed = seed
 
     def _with_data_path(self, serialized: bytes, data_path: str) -> bytes:
         """Puts the original (remote) path back into ``clip/data_path``."""
-        import tensorflow as tf
+        from helpers.records import proto
 
-        example = tf.train.SequenceExample.FromString(serialized)
+        example = proto.SequenceExample.FromString(serialized)
         feature = example.context.feature[self._records.CLIP_DATA_PATH_KEY]
         feature.bytes_list.value[:] = [data_path.encode()]
         return example.SerializeToString(deterministic=True)
 
-    def process(
-        self, item: VideoItem, targets: dict[tuple[str, str], int] | None = None
-    ) -> Iterator[Any]:
-        """Converts one item.
+    def _convert(self, item: VideoItem, truncate_to: int | None) -> tuple[list[bytes], dict]:
+        with local_copy(item.path) as path:
+            examples, stats = self._records.item_to_examples_with_stats(
+                dataclasses.replace(item, path=path),
+                self._label_map,
+                self._cfg,
+                truncate_to=truncate_to,
+            )
+        if path != item.path:
+            examples = [self._with_data_path(e, item.path) for e in examples]
+        return examples, stats
+
+    def process(self, job: ShardJob) -> Iterator[dict[str, Any]]:
+        """Converts the shard's items and writes the shard file (and, if plain, its index).
 
         Args:
-            item: The video to convert.
-            targets: ``group_shortest`` only: ``(split, id)`` → frame count (a side input).
+            job: The shard to write.
 
         Yields:
-            ``(split, bytes)`` for each example, a tagged failure dict, or a tagged dropped-clip
-            dict when the policy makes no example of it.
+            The shard's summary: the manifest's shard statistics (``file``, ``num_examples``,
+            ``num_frames``, ``bytes``, ``sha256``, ``label_counts``, ``frame_sizes``,
+            ``clip_ids``) plus ``split``, ``failures`` and ``dropped`` rows.
         """
-        truncate_to = None if targets is None else targets[(split_of(item), item.id)]
-        try:
-            with local_copy(item.path) as path:
-                examples, stats = self._records.item_to_examples_with_stats(
-                    dataclasses.replace(item, path=path),
-                    self._label_map,
-                    self._cfg,
-                    truncate_to=truncate_to,
-                )
-            if path != item.path:
-                examples = [self._with_data_path(e, item.path) for e in examples]
-        except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
-            self._failed.inc()
-            yield _failure(item, err)
-            return
-        self._clips.inc()
-        self._examples.inc(len(examples))
-        if not examples:  # as the local writer's dropped_by_policy: listed, not lost
-            row = {"id": item.id, "frames": stats["decoded_frames"], "split": split_of(item)}
-            yield beam.pvalue.TaggedOutput(DROPPED_TAG, row)
-        for serialized in examples:
-            yield split_of(item), serialized
+        keyed: list[tuple[str, bytes]] = []
+        failures, dropped, clip_ids = [], [], []
+        labels: dict[str, int] = {}
+        sizes: set[tuple[int, int]] = set()
+        frames = 0
+        for item, target in zip(job.items, job.targets(), strict=True):
+            try:
+                examples, stats = self._convert(item, target)
+            except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
+                failures.append(_failure(item, err).value)  # the row; there are no tagged outputs
+                self._failed.inc()
+                continue
+            if not examples:  # as the local writer's dropped_by_policy: listed, not lost
+                row = {"id": item.id, "frames": stats["decoded_frames"], "split": job.split}
+                dropped.append(row)
+                continue
+            clip_ids.append(item.id)
+            frames += stats["written_frames"]
+            label = item.label if item.label is not None else ""
+            labels[label] = labels.get(label, 0) + len(examples)
+            sizes.add((stats["height"], stats["width"]))
+            keyed += [(order_key(self._seed, item.id, k), e) for k, e in enumerate(examples)]
+        ordered = [example for _, example in sorted(keyed, key=lambda pair: pair[0])]
+        file = shard_path(self._out_dir, job.split, job.index, job.num_shards, name=self._name,
+                          compression=self._compression)  # fmt: skip
+        size, sha256 = write_shard_file(file, ordered, self._compression == "gzip")
+        yield {
+            "split": job.split,
+            "file": shard_name(self._name, job.index, job.num_shards, self._compression),
+            "num_examples": len(ordered),
+            "num_frames": frames,
+            "bytes": size,
+            "sha256": sha256,
+            "label_counts": dict(sorted(labels.items())),
+            "frame_sizes": sorted([list(s) for s in sizes]),
+            "clip_ids": sorted(clip_ids),
+            "failures": failures,
+            "dropped": dropped,
+        }
 
 
-def group_targets(
-    split_and_lengths: tuple[str, Any], group_size: int
-) -> list[tuple[tuple[str, str], int]]:
-    """Runs ``truncation.group_shortest_targets`` over one split's ``(item, length)`` pairs.
+class SaveSummaryDoFn(beam.DoFn):
+    """The pipeline's one sink: writes each shard's summary dict as a small JSON file.
 
-    Keys are ``(split, id)``: ids repeat across splits (``folder_items`` uses ``label/stem``).
+    Every runner runs a ParDo, so the job needs no multi-output ParDo, side input, ``Flatten``
+    or file sink finalisation; the driver reads the summaries after the run.
     """
-    from helpers.records import truncation
 
-    split, pairs = split_and_lengths
-    lengths = {item.id: length for item, length in pairs}
-    targets = truncation.group_shortest_targets(lengths, group_size)
-    return [((split, item_id), n) for item_id, n in targets.items()]
+    def __init__(self, folder: str) -> None:
+        super().__init__()
+        self._folder = folder
+
+    def process(self, summary: dict[str, Any]) -> Iterator[str]:
+        """Writes ``<folder>/<split>-<shard or index>.json`` atomically; yields its path."""
+        tag = summary.get("file") or f"{summary['index']:05d}"
+        yield save_json(self._folder, f"{summary['split']}-{tag}.json", summary)

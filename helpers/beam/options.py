@@ -1,7 +1,8 @@
 """Runner flags, process setup, input checks and output files for :mod:`helpers.beam`.
 
 The embedded default is a local multi-process DirectRunner. Any ``--runner`` given by the user
-wins, and every flag is passed to Beam unchanged.
+wins, and every flag is passed to Beam unchanged; on the Dask runner one flag is added when the
+user gave none of its kind, ``--dask_partition_size=1`` (see :func:`with_defaults`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from helpers.sources import VideoItem
 
 __all__ = [
+    "DASK_RUNNER",
     "FAILURES_FILE",
     "check_items",
     "default_pipeline_args",
@@ -30,6 +32,10 @@ __all__ = [
     "read_lines",
     "with_defaults",
 ]
+
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
+"""Beam's Dask runner (its short name ``DaskRunner`` is not registered in Beam 2.77)."""
+_DASK_PARTITION_FLAGS = ("--dask_npartitions", "--dask_partition_size")
 
 FAILURES_FILE = "failures.jsonl"
 """The dead-letter file in the output folder: one JSON object per failed video."""
@@ -55,6 +61,10 @@ def default_pipeline_args(workers: int | None = None) -> list[str]:
 def with_defaults(pipeline_args: Sequence[str] | None, workers: int | None) -> list[str]:
     """Returns the flags unchanged when they name a runner, else the defaults plus the flags.
 
+    One addition: on the Dask runner without a partition flag, ``--dask_partition_size=1``.
+    Each element is a whole shard's work, and the runner's default of 128 elements per Dask
+    partition would run up to 128 shards one after another in a single task.
+
     Args:
         pipeline_args: Beam flags from the user.
         workers: Processes for the default DirectRunner.
@@ -63,9 +73,17 @@ def with_defaults(pipeline_args: Sequence[str] | None, workers: int | None) -> l
         The flags for ``PipelineOptions``.
     """
     args = list(pipeline_args or [])
-    if any(arg == "--runner" or arg.startswith("--runner=") for arg in args):
-        return args  # The user chose a runner: pass their flags through unchanged.
-    return default_pipeline_args(workers) + args
+    runner = [
+        a.split("=", 1)[1] if "=" in a else (args[k + 1] if k + 1 < len(args) else "")
+        for k, a in enumerate(args)
+        if a == "--runner" or a.startswith("--runner=")
+    ]
+    if not runner:
+        return default_pipeline_args(workers) + args
+    partitioned = any(a.split("=", 1)[0] in _DASK_PARTITION_FLAGS for a in args)
+    if runner[-1] == DASK_RUNNER and not partitioned:
+        return [*args, "--dask_partition_size=1"]
+    return args  # The user chose a runner: pass their flags through unchanged.
 
 
 @contextlib.contextmanager

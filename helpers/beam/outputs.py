@@ -1,11 +1,13 @@
-"""The Beam job's output layout and its ``manifest.json`` (see :mod:`helpers.beam`).
+"""The Beam job's output layout, and the files the driver writes after the run.
 
-The layout is the local writer's: ``<out>/<split>/clips-SSSSS-of-NNNNN.tfrecord[.gz]``, with
-``<out>/failures.jsonl`` for the videos that failed. After the pipeline has run,
-:func:`write_manifest` indexes each plain shard (``helpers.record_index``: one read per shard,
-serial) and writes the manifest: counts per split, label map, record config, failures and the
-clips the truncation policy dropped. It is written under a temporary name and then renamed, so a
-job killed while writing it leaves no manifest (and the folder counts as unfinished).
+The layout is the local writer's: ``<out>/<split>/clips-SSSSS-of-NNNNN.tfrecord[.gz]`` (plain
+shards with their ``.index``). The workers also leave one small JSON summary per shard under
+``<out>/_beam/`` (the shard's statistics, its failures and dropped clips); after the run,
+:func:`finish_manifest` reads them, checks that every shard reported, and writes
+``<out>/failures.jsonl`` and ``<out>/manifest.json`` (the local writer's schema), each under a
+temporary name and renamed, and then deletes ``_beam/``. A job killed before the manifest is
+renamed leaves no manifest, so the folder counts as unfinished; the next run clears it and
+writes the same bytes.
 """
 
 from __future__ import annotations
@@ -17,27 +19,29 @@ from typing import TYPE_CHECKING, Any
 from apache_beam.io.filesystems import FileSystems
 
 from helpers.beam.dofns import split_of
-from helpers.beam.options import read_failures, read_lines
-from helpers.records.manifest import MANIFEST_FILE
-from helpers.utils.atomic import PARTIAL_SUFFIX
+from helpers.beam.files import atomic_file, shard_name
+from helpers.beam.options import FAILURES_FILE, read_lines
+from helpers.records.manifest import MANIFEST_FILE, build_manifest, split_entry
 
 if TYPE_CHECKING:
+    from helpers.beam.dofns import ShardJob
     from helpers.records import RecordConfig
     from helpers.sources import VideoItem
 
 __all__ = [
-    "COUNTS_FILE",
     "SHARD_TEMPLATE",
     "SUFFIX",
-    "shard_pattern",
+    "WORK_DIR",
     "finish_manifest",
+    "read_summaries",
+    "shard_pattern",
 ]
 
 SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
-"""Beam's shard name template: ``train/clips-00003-of-00008.tfrecord``, as ``helpers.writer``."""
+"""The shard name template: ``train/clips-00003-of-00008.tfrecord``, as ``helpers.writer``."""
 SUFFIX = ".tfrecord"
-COUNTS_FILE = "_beam_counts"
-"""The pipeline's per-split example counts and dropped clips (JSON lines); read, then deleted."""
+WORK_DIR = "_beam"
+"""The workers' per-shard summaries (JSON), read by the driver after the run, then deleted."""
 
 
 def shard_pattern(
@@ -58,75 +62,82 @@ def shard_pattern(
     return FileSystems.join(out_dir, split, f"{name}-*-of-*{suffix}")
 
 
-def _split_entry(out, split, items, dropped, failures, name, compression) -> dict[str, Any]:
-    """One split's manifest entry, from its written shards (each read once; plain ones indexed)."""
-    from helpers import records  # TensorFlow: only after the pipeline ran
-
-    matched = FileSystems.match([shard_pattern(out, split, name=name, compression=compression)])
-    files = sorted(m.path for m in matched[0].metadata_list)
-    for file in files if compression is None else ():  # plain shards: a random-access index
-        records.index_shard(file)
-    return records.split_entry(
-        split,
-        [records.shard_stats(file) for file in files],
-        num_clips_in=sum(split_of(item) == split for item in items),
-        failures=[row for row in failures if row["split"] == split],
-        dropped=[d for d in dropped if d["split"] == split],
-    )
+def read_summaries(folder: str) -> list[dict[str, Any]]:
+    """Returns the per-shard summaries the workers saved in ``folder`` (sorted by file name)."""
+    matched = FileSystems.match([FileSystems.join(folder, "*.json")])[0].metadata_list
+    return [json.loads(read_lines(path)[0]) for path in sorted(m.path for m in matched)]
 
 
 def finish_manifest(
     out: str,
     items: Sequence[VideoItem],
-    splits: Sequence[str],
+    jobs: Sequence[ShardJob],
     label_map: dict[str, int],
     cfg: RecordConfig,
     pipeline_args: Sequence[str],
     *,
     name: str,
+    seed: int,
     compression: str | None,
+    failures: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Indexes the finished job's plain shards and writes ``<out>/manifest.json`` atomically.
-
-    The manifest has the local writer's schema (``helpers.records.build_manifest``); its shard
-    statistics come from reading the written shards, whatever runner wrote them.
+    """Writes ``failures.jsonl`` and ``manifest.json`` from the shard summaries, atomically.
 
     Args:
         out: The job's output folder (any Beam filesystem).
         items: The videos the job was given.
-        splits: Their split names.
+        jobs: The shards the job was given (each must have reported).
         label_map: Class name -> index.
         cfg: The record config.
         pipeline_args: The Beam flags the job ran with (recorded).
         name: The shard file prefix.
+        seed: The deal's seed (recorded).
         compression: ``None`` or ``"gzip"``.
+        failures: Dead-letter rows from before the conversion (the counting job).
 
     Returns:
         The manifest dict.
-    """
-    from helpers import records  # TensorFlow: only after the pipeline ran
 
-    counts_path = FileSystems.join(out, COUNTS_FILE)
-    rows = [json.loads(line) for line in read_lines(counts_path)]
-    dropped = sorted((row["dropped"] for row in rows if "dropped" in row), key=lambda d: d["id"])
-    failures = read_failures(out)
-    manifest = records.build_manifest(
+    Raises:
+        RuntimeError: A shard has no summary: the runner lost work without failing the job.
+    """
+    work = FileSystems.join(out, WORK_DIR)
+    summaries = read_summaries(FileSystems.join(work, "shards"))
+    reported = {f"{s['split']}/{s['file']}" for s in summaries}
+    expected = [f"{job.split}/{shard_name(name, job.index, job.num_shards, compression)}"
+                for job in jobs]  # fmt: skip
+    missing = [shard for shard in expected if shard not in reported]
+    if missing:
+        raise RuntimeError(f"{len(missing)} shard(s) were not written: {', '.join(missing)}")
+    rows = [*failures, *(row for s in summaries for row in s["failures"])]
+    rows.sort(key=lambda row: (row["split"], row["id"]))
+    with atomic_file(FileSystems.join(out, FAILURES_FILE)) as handle:
+        handle.write("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode())
+    splits = sorted({job.split for job in jobs})
+    entries = {}
+    for split in splits:
+        mine = [s for s in summaries if s["split"] == split]
+        entries[split] = split_entry(
+            split,
+            mine,
+            num_clips_in=sum(split_of(item) == split for item in items),
+            failures=[row for row in rows if row["split"] == split],
+            dropped=sorted((d for s in mine for d in s["dropped"]), key=lambda d: d["id"]),
+        )
+    manifest = build_manifest(
         written_by="helpers.beam",
         name=name,
         label_map=label_map,
         cfg=cfg,
-        splits={
-            split: _split_entry(out, split, items, dropped, failures, name, compression)
-            for split in splits
-        },
-        seed=None,
+        splits=entries,
+        seed=seed,
         compression=compression,
         pipeline_args=pipeline_args,
     )
-    final = FileSystems.join(out, MANIFEST_FILE)
-    partial = final + PARTIAL_SUFFIX  # (a URL: not a Path)
-    with FileSystems.create(partial) as handle:
+    with atomic_file(FileSystems.join(out, MANIFEST_FILE)) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
-    FileSystems.rename([partial], [final])
-    FileSystems.delete([counts_path])  # last: a rerun of a cut job could still read it
+    leftovers = FileSystems.match([FileSystems.join(work, "*", "*")])[0].metadata_list
+    FileSystems.delete([m.path for m in leftovers])  # last: a rerun clears them anyway
+    if FileSystems.exists(work):  # a local folder (object stores have no empty folders)
+        FileSystems.delete([work])
     return manifest

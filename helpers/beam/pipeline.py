@@ -1,44 +1,51 @@
 """Video → SequenceExample shards on Apache Beam: the local writer's conversion, distributed.
 
-The pipeline reads the same items as the local writer (:mod:`helpers.sources`), runs the ONE
-decode+encode implementation (:func:`helpers.records.item_to_examples`) inside a ``DoFn``, and
-writes shards with ``WriteToTFRecord`` in the local writer's layout,
-``<out>/<split>/clips-SSSSS-of-NNNNN.tfrecord[.gz]``. Videos that fail go to a dead-letter output,
-written as ``<out>/failures.jsonl`` (one ``{"id", "path", "split", "reason"}`` per line); the good
-clips are still written. After the pipeline finishes, each plain shard is read once to write
-its random-access index (``helpers.record_index``), and ``<out>/manifest.json`` (counts per
-split, label map, record config, failures, clips the policy dropped) is written::
+The pipeline reads the same items as the local writer (:mod:`helpers.sources`) and runs the ONE
+decode+encode implementation (:func:`helpers.records.item_to_examples`) on the workers. Clips
+are dealt to shards up front, on the driver (a seeded hash of their ids), and each element of
+the job is one shard's work::
+
+    Create(ShardJob per shard) → ParDo(write the shard + its index) → ParDo(save its summary)
+
+Every step is a single-output ``ParDo``: no tagged outputs, side inputs, ``Flatten``,
+``GroupByKey`` or file-sink finalisation, the features whose behaviour differs between runners
+(the Dask runner merges tagged outputs and recomputes side inputs). So the job runs unchanged on
+the DirectRunner, Beam's Dask runner on a ``dask.distributed`` cluster, Dataflow, Flink or Spark,
+and no video bytes cross a shuffle. The layout is the local writer's,
+``<out>/<split>/clips-SSSSS-of-NNNNN.tfrecord[.gz]`` (plain shards with their random-access
+index); after the run the driver reads the shard summaries and writes ``<out>/failures.jsonl``
+(one ``{"id", "path", "split", "reason"}`` per failed video) and ``<out>/manifest.json``::
 
     from helpers import beam, records, sources
     items = sources.folder_items("videos/", split="train")
     manifest = beam.run_pipeline(items, label_map, records.RecordConfig(), "out/",
                                  num_shards=4, pipeline_args=["--runner=DirectRunner"])
 
-``policy="group_shortest"`` adds a counting stage whose per-split targets reach the conversion as
-a side input. Videos may live on any Beam filesystem (``gs://`` needs ``apache-beam[gcp]``); the
-``DoFn``s are in :mod:`helpers.beam_dofns`. Runner flags pass through unchanged
-(``python -m helpers.beam --help``): without ``--runner`` the pipeline runs on the DirectRunner in
-``multi_processing`` mode with ``--workers`` processes.
+``policy="group_shortest"`` first runs a counting job of the same shape; the driver groups the
+lengths (as the local writer does) and gives each clip its target length inside its job.
+Videos may live on any Beam filesystem (``gs://`` needs ``apache-beam[gcp]``). Runner flags pass
+through unchanged (``python -m helpers.beam --help``): without ``--runner`` the pipeline runs on
+the DirectRunner in ``multi_processing`` mode with ``--workers`` processes.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import hashlib
+import math
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from helpers.beam.dofns import (
-    DROPPED_TAG,
-    FAILED_TAG,
     CountFramesDoFn,
+    SaveSummaryDoFn,
+    ShardJob,
     VideoToExamplesDoFn,
-    group_targets,
     split_of,
 )
 from helpers.beam.options import (
@@ -48,124 +55,128 @@ from helpers.beam.options import (
     notebook_safe,
     with_defaults,
 )
-from helpers.beam.outputs import COUNTS_FILE, SHARD_TEMPLATE, SUFFIX, finish_manifest, shard_pattern
+from helpers.beam.outputs import WORK_DIR, finish_manifest, read_summaries, shard_pattern
 from helpers.records.manifest import MANIFEST_FILE
+from helpers.records.truncation import group_shortest_targets
 from helpers.utils.atomic import PARTIAL_SUFFIX
 
-if TYPE_CHECKING:  # Heavy modules (TensorFlow, OpenCV) load lazily, in DoFn.setup().
+if TYPE_CHECKING:  # The conversion modules (OpenCV) load on the workers, in DoFn.setup().
     from helpers.records import RecordConfig
     from helpers.sources import VideoItem
 
 __all__ = [
+    "CLIPS_PER_SHARD",
     "build_pipeline",
+    "plan_shards",
     "run_pipeline",
 ]
 
-def build_pipeline(
-    pipeline: beam.Pipeline,
-    items: Sequence[VideoItem],
-    label_map: dict[str, int],
-    cfg: RecordConfig,
-    out_dir: str,
-    *,
-    num_shards: int = 0,
-    compression: str | None = None,
-    name: str = "clips",
-) -> None:
-    """Adds the conversion to ``pipeline``: Create → DoFn → shards per split + dead letters.
+CLIPS_PER_SHARD = 64
+"""Shards per split when ``num_shards=0``: one per this many clips (a 10 s clip at 224 px is
+a few MB of JPEG, so a shard is a few hundred MB, the size TFRecord readers like)."""
 
-    With ``policy="group_shortest"`` a counting stage runs first: it decodes every clip to count
-    its frames, groups the lengths per split, and hands each clip's target length to the
-    conversion as a side input (the same grouping as the local writer).
+
+def plan_shards(
+    items: Sequence[VideoItem],
+    num_shards: int,
+    seed: int = 0,
+) -> list[ShardJob]:
+    """Deals each split's clips to shards: sorted by a seeded hash of their ids, round-robin.
+
+    Args:
+        items: The videos (their ``split`` picks the shards; None → ``"all"``).
+        num_shards: Shards per split, honoured exactly (a shard may be empty); 0 gives one
+            shard per :data:`CLIPS_PER_SHARD` clips.
+        seed: Seeds the deal (and, in the DoFn, the example order inside a shard).
+
+    Returns:
+        One job per shard, ordered by split and index.
+    """
+    by_split: dict[str, list[VideoItem]] = {}
+    for item in items:
+        by_split.setdefault(split_of(item), []).append(item)
+    jobs = []
+    for split, chunk in sorted(by_split.items()):
+        count = num_shards or max(1, math.ceil(len(chunk) / CLIPS_PER_SHARD))
+        key = lambda it: hashlib.sha256(f"{seed}:{it.id}".encode()).hexdigest()  # noqa: E731
+        dealt = sorted(chunk, key=key)
+        for index in range(count):
+            jobs.append(ShardJob(split, index, count, tuple(dealt[index::count])))
+    return jobs
+
+
+def build_pipeline(pipeline: beam.Pipeline, jobs: Sequence[ShardJob], work: beam.DoFn,
+                   summaries: str) -> None:  # fmt: skip
+    """Adds ``Create(jobs) → ParDo(work) → ParDo(save summary)`` to ``pipeline``.
 
     Args:
         pipeline: The Beam pipeline to extend.
-        items: The videos; each goes to the split named by ``item.split`` ("all" when None).
-        label_map: Class name → index.
-        cfg: The record config.
-        out_dir: Output folder (any Beam filesystem).
-        num_shards: Shards per split; 0 lets the runner choose.
-        compression: ``None`` or ``"gzip"``.
-        name: The shard file prefix.
+        jobs: One element per shard (:func:`plan_shards`).
+        work: :class:`VideoToExamplesDoFn` or :class:`CountFramesDoFn`.
+        summaries: Folder the per-shard summaries are saved in (read back by the driver).
     """
-    splits = sorted({split_of(item) for item in items})
-    gzip = compression == "gzip"
-    suffix = SUFFIX + (".gz" if gzip else "")
-    videos = pipeline | "Items" >> beam.Create(list(items), reshuffle=True)
-    convert = VideoToExamplesDoFn(label_map, cfg)
-    if cfg.policy == "group_shortest":
-        counted = videos | "CountFrames" >> beam.ParDo(CountFramesDoFn(cfg)).with_outputs(
-            FAILED_TAG, main="lengths"
-        )
-        targets = (
-            counted.lengths
-            | "LengthsBySplit" >> beam.GroupByKey()
-            | "GroupShortest" >> beam.FlatMap(group_targets, cfg.group_size)
-        )
-        results = (
-            counted.lengths
-            | "CountedItems" >> beam.Map(lambda kv: kv[1][0])
-            | "Convert"
-            >> beam.ParDo(convert, targets=beam.pvalue.AsDict(targets)).with_outputs(
-                FAILED_TAG, DROPPED_TAG, main="examples"
-            )
-        )
-        failed = (counted[FAILED_TAG], results[FAILED_TAG]) | "AllFailures" >> beam.Flatten()
-    else:
-        results = videos | "Convert" >> beam.ParDo(convert).with_outputs(
-            FAILED_TAG, DROPPED_TAG, main="examples"
-        )
-        failed = results[FAILED_TAG]
-    good = results.examples
-    by_split = good | "BySplit" >> beam.Partition(lambda kv, _n: splits.index(kv[0]), len(splits))
-    for index, split in enumerate(splits):
-        _ = (
-            by_split[index]
-            | f"Bytes[{split}]" >> beam.Values()
-            | f"Write[{split}]"
-            >> beam.io.WriteToTFRecord(
-                FileSystems.join(out_dir, split, name),
-                file_name_suffix=suffix,
-                num_shards=num_shards,
-                shard_name_template=SHARD_TEMPLATE,
-                compression_type=CompressionTypes.GZIP if gzip else CompressionTypes.UNCOMPRESSED,
-            )
-        )
-    counted = (
-        good
-        | "SplitKeys" >> beam.Keys()
-        | "Count" >> beam.combiners.Count.PerElement()
-        | "CountJson" >> beam.MapTuple(lambda split, n: json.dumps({"split": split, "count": n}))
-    )
-    dropped = results[DROPPED_TAG] | "DropJson" >> beam.Map(lambda d: json.dumps({"dropped": d}))
     _ = (
-        (counted, dropped)
-        | "CountsAndDrops" >> beam.Flatten()
-        | "WriteCounts"
-        >> beam.io.WriteToText(
-            FileSystems.join(out_dir, COUNTS_FILE), num_shards=1, shard_name_template=""
-        )
+        pipeline
+        | "Shards" >> beam.Create(list(jobs), reshuffle=True)
+        | "Work" >> beam.ParDo(work)
+        | "SaveSummary" >> beam.ParDo(SaveSummaryDoFn(summaries))
     )
-    _ = (
-        failed
-        | "FailJson" >> beam.Map(lambda row: json.dumps(row, sort_keys=True))
-        | "WriteFailures"
-        >> beam.io.WriteToText(
-            FileSystems.join(out_dir, FAILURES_FILE), num_shards=1, shard_name_template=""
-        )
-    )
+
+
+def _run(jobs: Sequence[ShardJob], work: beam.DoFn, summaries: str, args: list[str]) -> None:
+    """Runs one job to completion (the DoFns' modules come from this checkout)."""
+    options = PipelineOptions(args)
+    with importable_helpers(), notebook_safe():
+        pipeline = beam.Pipeline(options=options)
+        build_pipeline(pipeline, jobs, work, summaries)
+        result = pipeline.run()
+        try:
+            result.wait_until_finish()
+        finally:
+            client = getattr(result, "client", None)  # the Dask runner's; Beam never closes it
+            if client is not None:
+                client.close()
 
 
 def _clear_outputs(out_dir: str, splits: Sequence[str], name: str) -> None:
     """Deletes old shards of these splits (any count, either compression): no strays."""
     patterns = [shard_pattern(out_dir, s, name=name, compression=c)
                 for s in splits for c in (None, "gzip")]  # fmt: skip
-    patterns += [p + ".index" for p in patterns]  # their random-access indexes (record_index)
+    temporaries = (".index", PARTIAL_SUFFIX, ".index" + PARTIAL_SUFFIX)
+    patterns += [p + suffix for p in patterns for suffix in temporaries]
     leftovers = (FAILURES_FILE, MANIFEST_FILE, MANIFEST_FILE + PARTIAL_SUFFIX)
     patterns += [FileSystems.join(out_dir, name) for name in leftovers]
+    patterns.append(FileSystems.join(out_dir, WORK_DIR, "*", "*"))
     stale = [meta.path for result in FileSystems.match(patterns) for meta in result.metadata_list]
     if stale:
         FileSystems.delete(stale)
+
+
+def _targets(
+    jobs: Sequence[ShardJob], cfg: RecordConfig, out: str, args: list[str]
+) -> tuple[dict[tuple[str, str], int], list[dict[str, Any]]]:
+    """The ``group_shortest`` counting job: each clip's target length, and the clips that failed."""
+    folder = FileSystems.join(out, WORK_DIR, "lengths")
+    _run(jobs, CountFramesDoFn(cfg), folder, args)
+    counted = read_summaries(folder)
+    targets: dict[tuple[str, str], int] = {}
+    for split in sorted({row["split"] for row in counted}):
+        lengths = {k: n for row in counted if row["split"] == split
+                   for k, n in row["lengths"].items()}  # fmt: skip
+        grouped = group_shortest_targets(lengths, cfg.group_size)
+        targets.update({(split, item_id): n for item_id, n in grouped.items()})
+    return targets, [row for summary in counted for row in summary["failures"]]
+
+
+def _with_targets(job: ShardJob, targets: dict[tuple[str, str], int]) -> ShardJob:
+    """The job with each clip's target length.
+
+    A clip the counting job could not decode is left out: its failure is reported once, from
+    the counting job.
+    """
+    kept = tuple(item for item in job.items if (job.split, item.id) in targets)
+    lengths = tuple(targets[(job.split, item.id)] for item in kept)
+    return dataclasses.replace(job, items=kept, truncate_to=lengths)
 
 
 def run_pipeline(
@@ -177,21 +188,25 @@ def run_pipeline(
     num_shards: int = 0,
     compression: str | None = None,
     name: str = "clips",
+    seed: int = 0,
     pipeline_args: Sequence[str] | None = None,
     workers: int | None = None,
 ) -> dict[str, Any]:
-    """Runs the conversion to completion and writes ``manifest.json``.
+    """Runs the conversion to completion and writes ``failures.jsonl`` and ``manifest.json``.
 
     Args:
         items: The videos (their ``split`` picks the output shards; None → ``"all"``).
         label_map: Class name → index (usually ``sources.build_label_map(train_items)``).
         cfg: The record config, the same one the local writer takes.
         out_dir: Output folder (local or any Beam filesystem, e.g. ``gs://bucket/out``).
-        num_shards: Shards per split; 0 lets the runner choose.
+        num_shards: Shards per split, honoured exactly; 0 gives one per
+            :data:`CLIPS_PER_SHARD` clips.
         compression: ``None`` or ``"gzip"``.
         name: The shard file prefix (``helpers.writer``'s default: ``clips``).
+        seed: Seeds the clip-to-shard deal and the example order in each shard.
         pipeline_args: Beam flags, passed through unchanged. Without ``--runner`` the default is
-            a multi-process DirectRunner (see :func:`default_pipeline_args`).
+            a multi-process DirectRunner (see :func:`default_pipeline_args`); on the Dask runner
+            each shard is its own Dask partition unless a partition flag is given.
         workers: Processes for the default DirectRunner.
 
     Returns:
@@ -213,17 +228,12 @@ def run_pipeline(
     splits = sorted({split_of(item) for item in items})
     _clear_outputs(out, splits, name)
     args = with_defaults(pipeline_args, workers)
-    options = PipelineOptions(args)
-    with importable_helpers(), notebook_safe(), beam.Pipeline(options=options) as pipeline:
-        build_pipeline(
-            pipeline,
-            items,
-            label_map,
-            cfg,
-            out,
-            num_shards=num_shards,
-            compression=compression,
-            name=name,
-        )
-    return finish_manifest(out, items, splits, label_map, cfg, args, name=name,
-                          compression=compression)  # fmt: skip
+    jobs = plan_shards(items, num_shards, seed)
+    failures: list[dict[str, Any]] = []
+    if cfg.policy == "group_shortest":
+        targets, failures = _targets(jobs, cfg, out, args)
+        jobs = [_with_targets(job, targets) for job in jobs]
+    work = VideoToExamplesDoFn(label_map, cfg, out, name=name, compression=compression, seed=seed)
+    _run(jobs, work, FileSystems.join(out, WORK_DIR, "shards"), args)
+    return finish_manifest(out, items, jobs, label_map, cfg, args, name=name, seed=seed,
+                           compression=compression, failures=failures)  # fmt: skip

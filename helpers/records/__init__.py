@@ -10,9 +10,11 @@ Everything that defines what is on disk lives here, so every writer (``helpers.w
     records.shard_files("data/records/ucf", "train")             # a split's shards (manifest)
 
 Modules: ``keys`` (MediaSequence names), ``settings`` (RecordConfig), ``truncation`` (clip length
-policies), ``encode`` (clip -> example), ``reader`` (example -> tensors), ``framing`` (TFRecord
-framing and CRCs), ``wire`` and ``index`` (random access to frames), ``manifest`` (the one
-``manifest.json`` schema), ``cli`` (``python -m helpers.records``: index shards).
+policies), ``proto`` (TensorFlow's Example messages from ``protobuf`` alone), ``encode`` (clip ->
+example), ``reader`` (example -> tensors), ``framing`` (TFRecord framing and CRCs; writes record
+files without TensorFlow), ``wire`` and ``index`` (random access to frames), ``manifest`` (the
+one ``manifest.json`` schema), ``cli`` (``python -m helpers.records``: index shards). Writing
+(``encode``, ``framing``, ``index.entries_for``) never imports TensorFlow; reading does.
 """
 
 import importlib
@@ -54,7 +56,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "inspect_record",
         "shard_stats",
     ),
-    "framing": ("RecordFileError", "list_files", "is_gzip", "check_record_file"),
+    "framing": ("RecordFileError", "list_files", "is_gzip", "check_record_file", "write_records"),
     "index": ("INDEX_SUFFIX", "index_path", "index_shard", "ensure_index", "current_index"),
     "manifest": (
         "FORMAT",

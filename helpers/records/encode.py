@@ -24,11 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
 
 from helpers import frames as frames_lib
 from helpers import sources
-from helpers.records import truncation
+from helpers.records import proto, truncation
 from helpers.records.keys import (
     CLIP_DATA_PATH_KEY,
     CLIP_END_TIMESTAMP_KEY,
@@ -57,16 +56,18 @@ __all__ = [
 ]
 
 
-def _bytes(values: list[bytes]) -> tf.train.Feature:
-    return tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
+# The messages come from helpers.records.proto (protobuf only): a worker writing records never
+# imports TensorFlow, and the bytes are tf.train.SequenceExample's.
+def _bytes(values: list[bytes]) -> proto.Feature:
+    return proto.Feature(bytes_list=proto.BytesList(value=values))
 
 
-def _ints(values: list[int]) -> tf.train.Feature:
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+def _ints(values: list[int]) -> proto.Feature:
+    return proto.Feature(int64_list=proto.Int64List(value=values))
 
 
-def _floats(values: list[float]) -> tf.train.Feature:
-    return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+def _floats(values: list[float]) -> proto.Feature:
+    return proto.Feature(float_list=proto.FloatList(value=values))
 
 
 def clip_to_example(
@@ -76,7 +77,7 @@ def clip_to_example(
     *,
     quality: int = 90,
     example_id: str | None = None,
-) -> tf.train.SequenceExample:
+) -> proto.SequenceExample:
     """Builds the SequenceExample of one clip (frames are JPEG-encoded here).
 
     Args:
@@ -87,7 +88,9 @@ def clip_to_example(
         example_id: ``example/id``; defaults to ``item.id`` (chunks pass ``f"{item.id}_c003"``).
 
     Returns:
-        The example; serialize with ``SerializeToString(deterministic=True)``.
+        The example, a :class:`helpers.records.proto.SequenceExample`: the fields and bytes of
+        ``tf.train.SequenceExample`` without importing TensorFlow. Serialize with
+        ``SerializeToString(deterministic=True)``.
 
     Raises:
         ValueError: If the clip has no frames or is not ``[T, H, W, 3]``.
@@ -97,7 +100,7 @@ def clip_to_example(
         raise ValueError(f"{item.path}: expected frames [T>0, H, W, 3], got {frames.shape}")
     micros = np.round(np.asarray(clip.timestamps, dtype=np.float64) * 1e6).astype(np.int64)
     period = round(1e6 / clip.fps) if clip.fps and clip.fps > 0 else 0
-    context: dict[str, tf.train.Feature] = {
+    context: dict[str, proto.Feature] = {
         EXAMPLE_ID_KEY: _bytes([(example_id or item.id).encode()]),
         CLIP_MEDIA_ID_KEY: _bytes([item.id.encode()]),
         CLIP_DATA_PATH_KEY: _bytes([str(item.path).encode()]),
@@ -116,12 +119,12 @@ def clip_to_example(
         context[CLIP_LABEL_TEXT_KEY] = _bytes([name])
     encoded = [_bytes([frames_lib.encode_jpeg(f, quality=quality)]) for f in frames]
     stamps = [_ints([int(t)]) for t in micros]
-    return tf.train.SequenceExample(
-        context=tf.train.Features(feature=context),
-        feature_lists=tf.train.FeatureLists(
+    return proto.SequenceExample(
+        context=proto.Features(feature=context),
+        feature_lists=proto.FeatureLists(
             feature_list={
-                IMAGE_ENCODED_KEY: tf.train.FeatureList(feature=encoded),
-                IMAGE_TIMESTAMP_KEY: tf.train.FeatureList(feature=stamps),
+                IMAGE_ENCODED_KEY: proto.FeatureList(feature=encoded),
+                IMAGE_TIMESTAMP_KEY: proto.FeatureList(feature=stamps),
             }
         ),
     )

@@ -1,4 +1,13 @@
-"""Finding and checking TFRecord files for the reader, with errors that name the bad file.
+"""TFRecord framing: writing record files without TensorFlow, and finding and checking them.
+
+A worker writes shards with :func:`write_records` (protobuf and ``google-crc32c`` only; the
+bytes are ``tf.io.TFRecordWriter``'s, plain or GZIP)::
+
+    from helpers.records import framing
+    with open("clips-00000-of-00001.tfrecord.incomplete", "wb") as handle:
+        size, sha256 = framing.write_records(handle, serialized_examples)
+
+The reader side finds and checks files, with errors that name the bad file.
 
 TensorFlow's own error for a cut-off file is ``DataLossError: truncated record at 1016``: it
 does not say which of a thousand shards is broken. :func:`check_record_file` does::
@@ -12,11 +21,14 @@ does not say which of a thousand shards is broken. :func:`check_record_file` doe
 from __future__ import annotations
 
 import gzip
+import hashlib
 import struct
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
-import tensorflow as tf
+import google_crc32c  # Beam's CRC library (a C extension), already in requirements.txt
 
 from helpers.utils.atomic import PARTIAL_SUFFIX
 
@@ -29,9 +41,11 @@ __all__ = [
     "check_record_file",
     "count_plain",
     "crc32c",
+    "frame_record",
     "is_gzip",
     "list_files",
     "masked_crc",
+    "write_records",
 ]
 
 Files = str | Path | Sequence[str | Path]
@@ -73,6 +87,8 @@ def list_files(files: Files) -> list[str]:
     Raises:
         RecordFileError: A pattern matches nothing, or a named file does not exist.
     """
+    import tensorflow as tf  # gfile reads every filesystem; kept out of the writing workers
+
     items = [files] if isinstance(files, str | Path) else list(files)
     out: list[str] = []
     for item in items:
@@ -109,6 +125,8 @@ def check_record_file(path: str, compressed: bool | None = None) -> int:
     Raises:
         RecordFileError: The file is missing, empty, truncated or not valid GZIP.
     """
+    import tensorflow as tf  # gfile reads every filesystem; kept out of the writing workers
+
     path = str(path)
     try:
         size = tf.io.gfile.stat(path).length
@@ -136,6 +154,8 @@ def count_plain(path: str, size: int) -> int:
     Raises:
         RecordFileError: The file ends inside a record.
     """
+    import tensorflow as tf  # gfile reads every filesystem; kept out of the writing workers
+
     count, pos = 0, 0
     with tf.io.gfile.GFile(path, "rb") as f:
         while pos < size:
@@ -153,6 +173,8 @@ def count_plain(path: str, size: int) -> int:
 
 def _count_gzip(path: str) -> int:
     """Streams the decompressed bytes (GZIP cannot seek) and counts whole records."""
+    import tensorflow as tf  # gfile reads every filesystem; kept out of the writing workers
+
     count = 0
     with tf.io.gfile.GFile(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
         while header := stream.read(HEADER_BYTES):
@@ -167,8 +189,6 @@ def _count_gzip(path: str) -> int:
 
 def crc32c(data: bytes) -> int:
     """CRC-32C (Castagnoli) of ``data``, as TFRecord framing and the record index use it."""
-    import google_crc32c  # Beam's CRC library, already in requirements.txt
-
     return google_crc32c.value(data)
 
 
@@ -176,3 +196,50 @@ def masked_crc(data: bytes) -> int:
     """The masked CRC-32C that follows a TFRecord's length and its data."""
     crc = crc32c(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def frame_record(data: bytes) -> bytes:
+    """One record as TFRecord framing stores it: length, its masked CRC, the data, its masked CRC.
+
+    >>> frame_record(b"abc").hex()
+    '0300000000000000b099490e6162636e57f121'
+    """
+    length = struct.pack("<Q", len(data))
+    return b"".join(
+        (length, struct.pack("<I", masked_crc(length)), data, struct.pack("<I", masked_crc(data)))
+    )
+
+
+def write_records(
+    handle: BinaryIO, records: Iterable[bytes], *, compress: bool = False
+) -> tuple[int, str]:
+    """Writes records as a TFRecord file to an open binary handle (no TensorFlow).
+
+    The bytes are those of ``tf.io.TFRecordWriter``: for GZIP, zlib with TensorFlow's settings
+    (default level, ``memLevel`` 9, a gzip header without a timestamp), so a rerun gives the
+    same file.
+
+    Args:
+        handle: A binary file opened for writing (a local file or a Beam ``FileSystems`` handle).
+        records: The serialized records, in file order.
+        compress: GZIP the file (``.tfrecord.gz``).
+
+    Returns:
+        ``(bytes written, sha256 hex of the file's bytes)``, so nobody reads the file back.
+    """
+    digest, size = hashlib.sha256(), 0
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, 16 + zlib.MAX_WBITS, 9)
+
+    def put(chunk: bytes) -> None:
+        nonlocal size
+        if chunk:
+            digest.update(chunk)
+            handle.write(chunk)
+            size += len(chunk)
+
+    for record in records:
+        framed = frame_record(record)
+        put(packer.compress(framed) if compress else framed)
+    if compress:
+        put(packer.flush())
+    return size, digest.hexdigest()

@@ -27,11 +27,12 @@ import os
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import tensorflow as tf
 from google.protobuf.message import DecodeError
 
+from helpers.records import proto
 from helpers.records.framing import (
     FOOTER_BYTES,
     HEADER_BYTES,
@@ -39,10 +40,14 @@ from helpers.records.framing import (
     count_plain,
     crc32c,
     masked_crc,
+    write_records,
 )
 from helpers.records.keys import IMAGE_ENCODED_KEY
 from helpers.records.wire import Layout, WireFormatError, locate
 from helpers.utils.atomic import PARTIAL_SUFFIX
+
+if TYPE_CHECKING:  # Writing an index (a worker's job) needs no TensorFlow; reading it does.
+    import tensorflow as tf
 
 __all__ = [
     "INDEX_KEYS",
@@ -103,8 +108,8 @@ def entries_for(
 
 
 def _entry(record: bytes, layout: Layout, start: int, crc: int, shard_bytes: int) -> bytes:
-    def ints(values: Sequence[int]) -> tf.train.Feature:
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+    def ints(values: Sequence[int]) -> proto.Feature:
+        return proto.Feature(int64_list=proto.Int64List(value=list(values)))
 
     def range_crc(where: tuple[int, int]) -> int:
         return crc32c(record[where[0] : where[0] + where[1]])
@@ -122,7 +127,7 @@ def _entry(record: bytes, layout: Layout, start: int, crc: int, shard_bytes: int
         k["context_crc"]: ints([range_crc(layout.context)]),
         k["frame_crc"]: ints([range_crc(frame) for frame in layout.frames]),
     }
-    example = tf.train.Example(features=tf.train.Features(feature=feature))
+    example = proto.Example(features=proto.Features(feature=feature))
     return example.SerializeToString(deterministic=True)
 
 
@@ -130,6 +135,13 @@ def write_index(shard: str | Path, entries: Sequence[bytes]) -> str:
     """Writes ``entries`` as the index of ``shard``, atomically (temporary name, then rename)."""
     final = index_path(shard)
     tmp = final + PARTIAL_SUFFIX  # (gs:// paths too: not a Path)
+    if "://" not in final:  # a local file: no TensorFlow (the writer's workers come here)
+        with open(tmp, "wb") as handle:
+            write_records(handle, entries)
+        os.replace(tmp, final)
+        return final
+    import tensorflow as tf  # gfile writes to every filesystem; local writes above need none
+
     with tf.io.TFRecordWriter(tmp) as writer:
         for entry in entries:
             writer.write(entry)
@@ -152,6 +164,8 @@ def index_shard(shard: str | Path, key: str = IMAGE_ENCODED_KEY) -> str:
             a record that is not a SequenceExample with ``key`` frames (the file and record are
             named).
     """
+    import tensorflow as tf  # reading (gfile, tf.data) only: writers import none
+
     shard = str(shard)
     try:
         size = tf.io.gfile.stat(shard).length
@@ -184,6 +198,8 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
     CRCs at the first read, with an error naming the shard. Only the index's headers and first
     entry, and 16 bytes of the shard, are read.
     """
+    import tensorflow as tf  # reading (gfile, tf.data) only: writers import none
+
     path = index_path(shard)
     try:
         size = tf.io.gfile.stat(str(shard)).length
@@ -198,7 +214,7 @@ def current_index(shard: str | Path, num_records: int | None = None) -> str | No
     if first is None:  # an empty shard has an empty index
         return path if size == 0 else None
     try:
-        entry = tf.train.Example.FromString(first)
+        entry = proto.Example.FromString(first)
     except DecodeError:
         return None
     feature = entry.features.feature
@@ -236,6 +252,8 @@ def ensure_index(shard: str | Path) -> str | None:
 
 def parse_entry(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
     """Parses one index entry inside ``tf.data``; names as the keys of :data:`INDEX_KEYS`."""
+    import tensorflow as tf  # reading (gfile, tf.data) only: writers import none
+
     spec = {v: tf.io.FixedLenFeature([], tf.int64) for v in INDEX_KEYS.values()}
     for name in _LISTS:
         spec[INDEX_KEYS[name]] = tf.io.VarLenFeature(tf.int64)
@@ -264,6 +282,8 @@ def read_ranges(
     out = np.empty(len(starts), dtype=object)
     ranges = list(zip(starts.tolist(), lengths.tolist(), strict=True))
     if "://" in name:
+        import tensorflow as tf  # other filesystems only: local reads need none
+
         with tf.io.gfile.GFile(name, "rb") as f:
             for k, (start, length) in enumerate(ranges):
                 f.seek(start)

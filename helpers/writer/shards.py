@@ -25,6 +25,7 @@ import numpy as np
 
 from helpers.records import RecordConfig, item_to_examples_with_stats
 from helpers.records import index as record_index
+from helpers.records.framing import write_records
 from helpers.sources import VideoItem
 from helpers.utils.atomic import atomic_write_json, partial_name
 
@@ -181,8 +182,6 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     Returns:
         The sidecar dict.
     """
-    import tensorflow as tf  # Imported here: workers start clean (spawn).
-
     examples: list[bytes] = []
     failures: list[dict[str, str]] = []
     dropped: list[dict[str, Any]] = []
@@ -217,14 +216,9 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         sizes.add((stats["height"], stats["width"]))
     order = np.random.default_rng([task.seed, task.index]).permutation(len(examples))
     tmp = partial_name(task.path)
-    options = tf.io.TFRecordOptions(compression_type="GZIP" if task.compress else "")
-    digest = hashlib.sha256()
-    with tf.io.TFRecordWriter(str(tmp), options) as writer:
-        for k in order:
-            writer.write(examples[k])
-    with open(tmp, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    with open(tmp, "wb") as f:  # TFRecord framing without TensorFlow; hashed as it is written
+        _, sha256 = write_records(f, (examples[k] for k in order), compress=task.compress)
+        f.flush()
         os.fsync(f.fileno())
     index = Path(record_index.index_path(task.path))
     index.unlink(missing_ok=True)  # never leave an index of the shard this one replaces
@@ -245,7 +239,7 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         "num_dropped": len(dropped),
         "num_partial": len(partial),
         "bytes": task.path.stat().st_size,
-        "sha256": digest.hexdigest(),
+        "sha256": sha256,
         "label_counts": dict(sorted(labels.items())),
         "frame_sizes": sorted([list(s) for s in sizes]),
         "failures": failures,
