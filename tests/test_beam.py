@@ -382,3 +382,30 @@ def test_a_rerun_after_a_killed_run_writes_the_same_bytes(videos: Path, tmp_path
     again = beam.run_pipeline(items, {"Orbit": 0, "Spin": 1}, cfg, out, **args)
     assert again == first
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
+
+
+def test_partial_decodes_are_flagged_as_the_local_writer_flags_them(tmp_path: Path) -> None:
+    from helpers.sample.data import write_index_video
+
+    videos = tmp_path / "videos" / "train"
+    for label in ("cat", "dog"):
+        write_index_video(videos / label / "a.avi", 12, 25.0, size=(32, 32))
+    whole = write_index_video(tmp_path / "long.avi", 60, 25.0, size=(32, 32)).read_bytes()
+    (videos / "dog" / "cut.avi").write_bytes(whole[: len(whole) * 2 // 5])  # 40 % of the bytes
+    items = sources.folder_items(videos.parent, split="train")
+    label_map = sources.build_label_map(items)
+    cfg = records.RecordConfig()
+    manifest = beam.run_pipeline(items, label_map, cfg, tmp_path / "beam", num_shards=1,
+                                 pipeline_args=IN_PROCESS)  # fmt: skip
+    local = writer.write_split(items, tmp_path / "local", "train", label_map, cfg)
+    ours = manifest["splits"]["train"]
+    assert ours["num_partial"] == local["num_partial"] == 1 and ours["num_failed"] == 0
+    assert ours["partial"] == local["partial"] and ours["partial"][0]["id"] == "dog/cut"
+    assert "of the 60 frames the header claims" in ours["partial"][0]["reason"]
+    strict = beam.run_pipeline(items, label_map, cfg, tmp_path / "strict", num_shards=1,
+                               pipeline_args=IN_PROCESS, min_decoded_fraction=0.9)  # fmt: skip
+    split = strict["splits"]["train"]
+    assert (split["num_clips"], split["num_failed"], split["num_partial"]) == (2, 1, 0)
+    assert "below min_decoded_fraction=0.9" in split["failures"][0]["reason"]
+    rows = beam.read_failures(str(tmp_path / "strict"))
+    assert [row["id"] for row in rows] == ["dog/cut"]

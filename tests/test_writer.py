@@ -197,12 +197,12 @@ def test_duplicate_ids_and_changed_settings_are_errors(tmp_path, clips):
 _SLOW_WRITER = """
 import sys, time
 from helpers import records, sources, writer
-from helpers.writer import shards as shard_writer
-real = shard_writer.item_to_examples_with_stats
+from helpers.records import shard
+real = shard.item_to_examples_with_stats
 def slow(*a, **k):
     time.sleep(0.4)
     return real(*a, **k)
-shard_writer.item_to_examples_with_stats = slow  # slow the first run down so it can be killed
+shard.item_to_examples_with_stats = slow  # slow the first run down so it can be killed
 items = [sources.VideoItem(*row) for row in {items!r}]
 writer.write_split(items, sys.argv[1], "train", {labels!r}, records.RecordConfig(quality=80),
                    shards=4, seed=7)

@@ -25,6 +25,7 @@ from helpers.beam.dofns import local_copy
 from helpers.records.manifest import MANIFEST_FILE
 from helpers.records.settings import RecordConfig
 from helpers.sources import INPUT_ERRORS
+from helpers.utils.exits import EXIT_OK, EXIT_SOME_FAILED, EXIT_STATUS_HELP, run_main
 
 if TYPE_CHECKING:
     from helpers.sources import VideoItem
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert videos to SequenceExample TFRecord shards with Apache Beam. Flags not "
         "listed here (--runner, --project, --region, --temp_location, --flink_master, ...) pass "
         "through to Beam unchanged. Without --runner: DirectRunner, multi_processing, --workers.",
-        epilog=_EPILOG,
+        epilog=_EPILOG + "\n" + EXIT_STATUS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = parser.add_argument_group("source (the same readers as the local writer)")
@@ -89,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--gzip", action="store_true", help="write .tfrecord.gz shards")
     out.add_argument("--seed", type=int, default=0, help="seeds the clip-to-shard deal (0)")
     out.add_argument("--name", default="clips", help="shard file prefix (default clips)")
+    out.add_argument(
+        "--min_decoded_fraction", type=float, default=None, metavar="F",
+        help="a video that decodes fewer than F of the frames its header claims fails "
+        "(default: it is written and listed under 'partial' in the manifest)",
+    )  # fmt: skip
     out.add_argument(
         "--workers",
         type=int,
@@ -165,16 +171,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name; default ``sys.argv[1:]``.
 
     Returns:
-        0 when every video converted, 1 when some went to the failure file.
+        The shared exit status (``helpers.utils.exits``): 0 when every video converted, 1 when
+        some went to the failure file, 2 for bad input or an unwritable output, 3 for a bug.
     """
     args, pipeline_args = build_parser().parse_known_args(argv)
+    return run_main(lambda: _run(args, pipeline_args), INPUT_ERRORS)
 
+
+def _run(args: argparse.Namespace, pipeline_args: list[str]) -> int:
     cfg = RecordConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RecordConfig)})
-    try:
-        items, label_map = _items_from_args(args)
-    except INPUT_ERRORS as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    items, label_map = _items_from_args(args)
     manifest = beam.run_pipeline(
         items,
         label_map,
@@ -186,15 +192,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=args.name,
         seed=args.seed,
         workers=args.workers,
+        min_decoded_fraction=args.min_decoded_fraction,
     )
     for split, info in manifest["splits"].items():
         print(
             f"{split}: {info['num_examples']} examples from {info['num_clips_in']} videos, "
-            f"{info['num_failed']} failed, {len(info['shards'])} shards"
+            f"{info['num_failed']} failed, {info['num_partial']} partial decode(s), "
+            f"{len(info['shards'])} shards"
         )
     failed = sum(info["num_failed"] for info in manifest["splits"].values())
+    partial = sum(info["num_partial"] for info in manifest["splits"].values())
+    if partial:
+        print(f"{partial} video(s) decoded only in part (written; listed under 'partial' in the "
+              "manifest; --min_decoded_fraction makes them failures)", file=sys.stderr)  # fmt: skip
     if failed:
         where = FileSystems.join(args.out_dir, beam.FAILURES_FILE)
         print(f"{failed} video(s) failed; see {where}", file=sys.stderr)
     print(f"manifest: {FileSystems.join(args.out_dir, MANIFEST_FILE)}")
-    return 1 if failed else 0
+    return EXIT_SOME_FAILED if failed else EXIT_OK

@@ -69,11 +69,10 @@ def split_of(item: VideoItem) -> str:
     return item.split or _NO_SPLIT
 
 
-def _failure(item: VideoItem, err: Exception) -> beam.pvalue.TaggedOutput:
-    """Wraps an exception as a dead-letter row (``VideoDecodeError`` gives its own reason)."""
-    reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
-    row = {"id": item.id, "path": item.path, "split": split_of(item), "reason": str(reason)}
-    return beam.pvalue.TaggedOutput(FAILED_TAG, row)
+def _failure(item: VideoItem, err: Exception, failure_reason: Any) -> dict[str, str]:
+    """A dead-letter row: the video, its split and why (as the local writer reports it)."""
+    return {"id": item.id, "path": item.path, "split": split_of(item),
+            "reason": failure_reason(err)}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +138,7 @@ class CountFramesDoFn(_RecordsDoFn):
                     local = dataclasses.replace(item, path=path)
                     lengths[item.id] = self._records.count_frames(local, self._cfg)
             except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
-                failures.append(_failure(item, err).value)  # the row; there are no tagged outputs
+                failures.append(_failure(item, err, self._records.failure_reason))
                 self._failed.inc()
         yield {"split": job.split, "index": job.index, "lengths": lengths, "failures": failures}
 
@@ -147,11 +146,12 @@ class CountFramesDoFn(_RecordsDoFn):
 class VideoToExamplesDoFn(_RecordsDoFn):
     """Converts one shard's videos and writes the shard, its index and its summary.
 
-    Each video goes through ``helpers.records.item_to_examples_with_stats``, the local writer's
-    function, so the examples are byte-identical to the local writer's. The shard is written
-    with :func:`helpers.records.framing.write_records` (no TensorFlow) under a temporary name and
-    renamed when complete, so a retried or rerun bundle rewrites the same file. A video that fails
-    is a dead-letter row in the summary (id, path, split, reason); nothing is lost silently.
+    The videos go through ``helpers.records.convert_items``, as in the local writer, so the
+    examples, and the failures, drops and partial decodes reported, are the local writer's.
+    The shard is written with :func:`helpers.records.framing.write_records` (no TensorFlow)
+    under a temporary name and renamed when complete, so a retried or rerun bundle rewrites the
+    same file. A video that fails is a dead-letter row in the summary (id, path, split, reason);
+    nothing is lost silently.
     """
 
     def __init__(
@@ -163,6 +163,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         name: str = "clips",
         compression: str | None = None,
         seed: int = 0,
+        min_decoded_fraction: float | None = None,
     ) -> None:
         """Stores the (small, picklable) arguments sent to every worker.
 
@@ -173,6 +174,8 @@ class VideoToExamplesDoFn(_RecordsDoFn):
             name: The shard file prefix.
             compression: ``None`` or ``"gzip"``.
             seed: Seeds the order of the examples inside each shard.
+            min_decoded_fraction: A partial decode below this fraction of the header's frame
+                count is a failure (None: written, and listed as partial in the manifest).
         """
         super().__init__(cfg)
         self._label_map = dict(label_map)
@@ -180,6 +183,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         self._name = name
         self._compression = compression
         self._seed = seed
+        self._min_decoded_fraction = min_decoded_fraction
 
     def _with_data_path(self, serialized: bytes, data_path: str) -> bytes:
         """Puts the original (remote) path back into ``clip/data_path``."""
@@ -197,6 +201,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
                 self._label_map,
                 self._cfg,
                 truncate_to=truncate_to,
+                min_decoded_fraction=self._min_decoded_fraction,
             )
         if path != item.path:
             examples = [self._with_data_path(e, item.path) for e in examples]
@@ -211,30 +216,18 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         Yields:
             The shard's summary: the manifest's shard statistics (``file``, ``num_examples``,
             ``num_frames``, ``bytes``, ``sha256``, ``label_counts``, ``frame_sizes``,
-            ``clip_ids``) plus ``split``, ``failures`` and ``dropped`` rows.
+            ``clip_ids``) plus ``split``, and the ``failures``, ``dropped``, ``partial`` and
+            ``vfr`` rows.
         """
-        keyed: list[tuple[str, bytes]] = []
-        failures, dropped, clip_ids = [], [], []
-        labels: dict[str, int] = {}
-        sizes: set[tuple[int, int]] = set()
-        frames = 0
-        for item, target in zip(job.items, job.targets(), strict=True):
-            try:
-                examples, stats = self._convert(item, target)
-            except Exception as err:  # noqa: BLE001 - every failure goes to the dead-letter file.
-                failures.append(_failure(item, err).value)  # the row; there are no tagged outputs
-                self._failed.inc()
-                continue
-            if not examples:  # as the local writer's dropped_by_policy: listed, not lost
-                row = {"id": item.id, "frames": stats["decoded_frames"], "split": job.split}
-                dropped.append(row)
-                continue
-            clip_ids.append(item.id)
-            frames += stats["written_frames"]
-            label = item.label if item.label is not None else ""
-            labels[label] = labels.get(label, 0) + len(examples)
-            sizes.add((stats["height"], stats["width"]))
-            keyed += [(order_key(self._seed, item.id, k), e) for k, e in enumerate(examples)]
+        content = self._records.convert_items(
+            job.items, job.targets(), self._label_map, self._cfg, convert=self._convert
+        )
+        for row in content.failures:
+            row["split"] = job.split
+            self._failed.inc()
+        for row in content.dropped:
+            row["split"] = job.split
+        keyed = [(order_key(self._seed, clip, k), e) for clip, k, e in content.examples]
         ordered = [example for _, example in sorted(keyed, key=lambda pair: pair[0])]
         file = shard_path(self._out_dir, job.split, job.index, job.num_shards, name=self._name,
                           compression=self._compression)  # fmt: skip
@@ -242,15 +235,9 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         yield {
             "split": job.split,
             "file": shard_name(self._name, job.index, job.num_shards, self._compression),
-            "num_examples": len(ordered),
-            "num_frames": frames,
             "bytes": size,
             "sha256": sha256,
-            "label_counts": dict(sorted(labels.items())),
-            "frame_sizes": sorted([list(s) for s in sizes]),
-            "clip_ids": sorted(clip_ids),
-            "failures": failures,
-            "dropped": dropped,
+            **content.stats(),
         }
 
 

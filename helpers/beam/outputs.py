@@ -123,6 +123,8 @@ def finish_manifest(
             num_clips_in=sum(split_of(item) == split for item in items),
             failures=[row for row in rows if row["split"] == split],
             dropped=sorted((d for s in mine for d in s["dropped"]), key=lambda d: d["id"]),
+            partial=[row for s in mine for row in s["partial"]],
+            vfr=[row for s in mine for row in s["vfr"]],
         )
     manifest = build_manifest(
         written_by="helpers.beam",

@@ -191,6 +191,7 @@ def run_pipeline(
     seed: int = 0,
     pipeline_args: Sequence[str] | None = None,
     workers: int | None = None,
+    min_decoded_fraction: float | None = None,
 ) -> dict[str, Any]:
     """Runs the conversion to completion and writes ``failures.jsonl`` and ``manifest.json``.
 
@@ -208,6 +209,8 @@ def run_pipeline(
             a multi-process DirectRunner (see :func:`default_pipeline_args`); on the Dask runner
             each shard is its own Dask partition unless a partition flag is given.
         workers: Processes for the default DirectRunner.
+        min_decoded_fraction: A partial decode below this fraction of the header's frame count
+            is a failure (None: written, and listed under ``partial`` in the manifest).
 
     Returns:
         The manifest dict (also written to ``out_dir/manifest.json``).
@@ -233,7 +236,8 @@ def run_pipeline(
     if cfg.policy == "group_shortest":
         targets, failures = _targets(jobs, cfg, out, args)
         jobs = [_with_targets(job, targets) for job in jobs]
-    work = VideoToExamplesDoFn(label_map, cfg, out, name=name, compression=compression, seed=seed)
+    work = VideoToExamplesDoFn(label_map, cfg, out, name=name, compression=compression, seed=seed,
+                               min_decoded_fraction=min_decoded_fraction)  # fmt: skip
     _run(jobs, work, FileSystems.join(out, WORK_DIR, "shards"), args)
     return finish_manifest(out, items, jobs, label_map, cfg, args, name=name, seed=seed,
                            compression=compression, failures=failures)  # fmt: skip

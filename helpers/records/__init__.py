@@ -56,6 +56,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "inspect_record",
         "shard_stats",
     ),
+    "shard": ("convert_items", "ShardContent", "failure_reason"),
     "framing": ("RecordFileError", "list_files", "is_gzip", "check_record_file", "write_records"),
     "index": ("INDEX_SUFFIX", "index_path", "index_shard", "ensure_index", "current_index"),
     "manifest": (

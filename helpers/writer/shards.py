@@ -16,16 +16,16 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.records import RecordConfig, item_to_examples_with_stats
+from helpers.records import RecordConfig
 from helpers.records import index as record_index
 from helpers.records.framing import write_records
+from helpers.records.shard import convert_items
 from helpers.sources import VideoItem
 from helpers.utils.atomic import atomic_write_json, partial_name
 
@@ -182,38 +182,11 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     Returns:
         The sidecar dict.
     """
-    examples: list[bytes] = []
-    failures: list[dict[str, str]] = []
-    dropped: list[dict[str, Any]] = []
-    partial: list[dict[str, Any]] = []
-    vfr: list[dict[str, Any]] = []
-    labels: Counter[str] = Counter()
-    sizes: set[tuple[int, int]] = set()
-    clip_ids: list[str] = []
-    frames = 0
-    for item, target in zip(task.items, task.truncate_to, strict=True):
-        try:
-            got, stats = item_to_examples_with_stats(
-                item, task.label_map, task.cfg, truncate_to=target,
-                min_decoded_fraction=task.min_decoded_fraction,
-            )  # fmt: skip
-        except Exception as e:  # noqa: BLE001 - every failure is reported, none is raised.
-            reason = f"{type(e).__name__}: {e}"
-            failures.append({"id": item.id, "path": item.path, "reason": reason})
-            continue
-        if stats["partial"]:
-            partial.append({"id": item.id, "path": item.path, "reason": stats["partial"]})
-        if stats["vfr"]:
-            vfr.append({"id": item.id, "header_fps": stats["source_fps"],
-                        "average_fps": stats["average_fps"]})  # fmt: skip
-        if not got:
-            dropped.append({"id": item.id, "frames": stats["decoded_frames"]})
-            continue
-        clip_ids.append(item.id)
-        frames += stats["written_frames"]
-        examples.extend(got)
-        labels[item.label if item.label is not None else ""] += len(got)
-        sizes.add((stats["height"], stats["width"]))
+    content = convert_items(
+        task.items, task.truncate_to, task.label_map, task.cfg,
+        min_decoded_fraction=task.min_decoded_fraction,
+    )  # fmt: skip
+    examples = [example for _, _, example in content.examples]
     order = np.random.default_rng([task.seed, task.index]).permutation(len(examples))
     tmp = partial_name(task.path)
     with open(tmp, "wb") as f:  # TFRecord framing without TensorFlow; hashed as it is written
@@ -231,21 +204,9 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         "file": task.path.name,
         "fingerprint": task.fingerprint(),
         "num_clips_in": len(task.items),
-        "num_clips": len(clip_ids),
-        "clip_ids": clip_ids,
-        "num_examples": len(examples),
-        "num_frames": frames,
-        "num_failed": len(failures),
-        "num_dropped": len(dropped),
-        "num_partial": len(partial),
         "bytes": task.path.stat().st_size,
         "sha256": sha256,
-        "label_counts": dict(sorted(labels.items())),
-        "frame_sizes": sorted([list(s) for s in sizes]),
-        "failures": failures,
-        "dropped": dropped,
-        "partial": partial,
-        "vfr": vfr,
+        **content.stats(),
     }
     atomic_write_json(task.sidecar, sidecar)
     return sidecar
