@@ -87,7 +87,7 @@ def window_bytes(files: list[str], limit: int = 64) -> list[bytes]:
 
 
 def dct_ratio(jpeg: bytes) -> int:
-    """The DCT scale (1, 2, 4 or 8) helpers.decode_window picks for a frame at the output size."""
+    """The DCT scale (1, 2, 4 or 8) helpers.pipeline.decode picks for a frame at the output size."""
     height, width = tf.image.extract_jpeg_shape(jpeg)[:2].numpy()
     scale = min(height, width) / SIZE
     return max((r for r in decode_window.RATIOS if scale >= r), default=1)

@@ -1,4 +1,4 @@
-"""Tests for helpers.animate: the reusable top-k figure and its outputs."""
+"""Tests for helpers.movinet.animate: the reusable top-k figure and its outputs."""
 
 from __future__ import annotations
 

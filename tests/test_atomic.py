@@ -1,4 +1,4 @@
-"""Tests for helpers.atomic: a crash leaves the old file or the whole new one, never a cut."""
+"""Tests for helpers.utils.atomic: a crash leaves the old file or the whole new one, never a cut."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.augment: one transform per clip, shared draws, stateless seeds."""
+"""Tests for helpers.pipeline.augment: one transform per clip, shared draws, stateless seeds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.locks: a second holder waits for the first."""
+"""Tests for helpers.utils.locks: a second holder waits for the first."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.movinet, helpers.movinet_load and helpers.movinet_models (small, CPU-fast)."""
+"""Tests for helpers.movinet: inference, loading and the Model Garden builder (small, CPU-fast)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.parallel: per-task errors, inline and pooled runs, the start method."""
+"""Tests for helpers.utils.parallel: per-task errors, inline and pooled runs, the start method."""
 
 from __future__ import annotations
 

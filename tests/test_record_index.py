@@ -1,4 +1,4 @@
-"""Tests for helpers.record_wire and helpers.record_index: frame positions, index files, reads."""
+"""Tests for helpers.records.wire and helpers.records.index: frame positions, index files, reads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.sample_data (and helpers.synth): layout, splits, Kinetics CSV, idempotence."""
+"""Tests for helpers.sample: the generated data (and its drawn motions): layout, splits, Kinetics CSV, idempotence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.timing (no timing assertions: only counting and errors)."""
+"""Tests for helpers.pipeline.timing (no timing assertions: only counting and errors)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.train and helpers.train_eval (tiny model, synthetic clips)."""
+"""Tests for helpers.train: the trainer and its evaluation (tiny model, synthetic clips)."""
 
 from __future__ import annotations
 

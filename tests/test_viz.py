@@ -1,4 +1,4 @@
-"""Tests for helpers.viz: the frame grid."""
+"""Tests for helpers.frames.display: the frame grid."""
 
 from __future__ import annotations
 

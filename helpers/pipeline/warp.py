@@ -80,7 +80,7 @@ def box_transform(
 
     The output is the box resized to ``size`` (``tf.image.resize``'s half-pixel convention), turned
     by ``angle`` about its centre (positive: counter-clockwise on screen, as
-    :func:`helpers.augment.rotate_clip`), and mirrored left-right when ``flip``. Pixels that
+    :func:`helpers.pipeline.augment.rotate_clip`), and mirrored left-right when ``flip``. Pixels that
     land outside the box but inside the frame keep their real content.
 
     Args:
@@ -205,7 +205,7 @@ def unpack(
     Run it once on a whole batch: it writes the float32 output in one pass. ``gain`` and
     ``offset`` apply a colour change in the same pass (``out = gain * in + offset``, clipped), one
     value per clip: shape ``[...]`` (or a scalar) for ``gain``, ``[..., 3]``, ``[...]`` or a scalar
-    for ``offset`` (see :func:`helpers.augment.color_gain_offset`).
+    for ``offset`` (see :func:`helpers.pipeline.augment.color_gain_offset`).
     """
     gain = tf.cast(gain, tf.float32)
     offset = tf.cast(offset, tf.float32)
@@ -229,7 +229,7 @@ def warp_frames(
 
     ``gain`` and ``offset`` apply a colour change: ``out = gain * in + offset`` with values in
     ``[0, 1]`` units (``offset`` a scalar or one value per channel), clipped
-    (see :func:`helpers.augment.color_gain_offset`).
+    (see :func:`helpers.pipeline.augment.color_gain_offset`).
 
     Bilinear with a constant fill on RGB runs on :func:`warp_packed`: sample points inside the
     frame clamp to its edge (so an un-rotated warp is ``tf.image.resize``, within one level),

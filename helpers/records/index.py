@@ -11,7 +11,7 @@ reads the context and the chosen frames only (``helpers.pipeline``, ``read="inde
     record_index.current_index("train/clips-00000-of-00008.tfrecord")  # its path, or None
 
 ``helpers.writer`` and ``helpers.beam`` write the index with every shard; for shards from anywhere
-else (MediaPipe, DMVR, an older run) run ``python -m helpers.record_index train/*.tfrecord``.
+else (MediaPipe, DMVR, an older run) run ``python -m helpers.records train/*.tfrecord``.
 
 The index file is itself a TFRecord file with one ``tf.train.Example`` per record, in shard order
 (keys in :data:`INDEX_KEYS`). It records the shard's size and its first record's place and CRC,
@@ -299,7 +299,7 @@ def read_ranges(
         if len(out[k]) != length:
             raise RecordFileError(
                 name, f"short read at byte {start} ({len(out[k])} of {length} bytes): the file "
-                "changed after it was indexed; rebuild with python -m helpers.record_index",
+                "changed after it was indexed; rebuild with python -m helpers.records",
             )  # fmt: skip
     if crcs is not None:
         for k, (start, length) in enumerate(ranges):
@@ -307,6 +307,6 @@ def read_ranges(
                 raise RecordFileError(
                     name, f"bytes {start}-{start + length} fail their CRC check: the shard is "
                     "damaged, or changed after it was indexed (rewrite it, or rebuild the index "
-                    "with python -m helpers.record_index)",
+                    "with python -m helpers.records)",
                 )  # fmt: skip
     return out

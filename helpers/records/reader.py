@@ -92,7 +92,7 @@ def parse_example(serialized: tf.Tensor | bytes) -> dict[str, tf.Tensor]:
 def parse_context(serialized: tf.Tensor | bytes) -> dict[str, tf.Tensor]:
     """Parses only the context of a record (the scalars of :func:`parse_example`, no frames).
 
-    Also reads the context bytes alone (``helpers.record_index`` keeps where they are): they
+    Also reads the context bytes alone (``helpers.records.index`` keeps where they are): they
     are a valid SequenceExample with no feature lists.
     """
     context, _ = tf.io.parse_single_sequence_example(serialized, context_features=_CONTEXT_SPEC)

@@ -28,7 +28,7 @@ class RecordConfig:
             ``"center_crop"``); ``(height, width)`` with ``"exact"``.
         resize_mode: ``"short_side"``, ``"exact"`` or ``"center_crop"`` (see ``helpers.frames``).
         quality: JPEG quality, 1-100.
-        policy: One of ``helpers.truncation.POLICIES``.
+        policy: One of ``helpers.records.truncation.POLICIES``.
         frames_per_example: Frames per example for ``"fixed"``.
         short_policy: ``"drop"``, ``"loop"`` or ``"repeat_last"`` for clips shorter than
             ``frames_per_example``.

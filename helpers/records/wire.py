@@ -7,7 +7,7 @@ every frame inside a serialized record can be read off without parsing it into o
     layout = record_wire.locate(serialized)   # Layout(context=(0, 412), frames=((431, 2573), ...))
     serialized[slice(*layout.frame_slice(0))]   # the first JPEG, byte for byte
 
-``helpers.record_index`` stores these positions per shard, so the pipeline can read a clip's
+``helpers.records.index`` stores these positions per shard, so the pipeline can read a clip's
 context and its chosen frames without reading (or checksumming, or parsing) the other frames.
 The context bytes alone are a valid SequenceExample with no feature lists, so TensorFlow's
 parser reads the label and id from them directly.

@@ -23,7 +23,7 @@ PARTIAL_SUFFIX = ".incomplete"
 def partial_name(path: str | os.PathLike) -> Path:
     """The temporary sibling a file is written to first: ``name.incomplete``.
 
-    (:data:`helpers.shard_check.SIDECAR_SUFFIXES` lists the suffix, so a shard pattern such as
+    (:data:`helpers.records.framing.SIDECAR_SUFFIXES` lists the suffix, so a shard pattern such as
     ``*.tfrecord*`` never picks up a half-written file.)
     """
     path = Path(path)
