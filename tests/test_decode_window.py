@@ -1,4 +1,4 @@
-"""Tests for helpers.pipeline.decode: aspect-window decoding, DCT-domain downscaling, mean colour."""
+"""Tests for helpers.pipeline.decode: aspect-window and DCT-domain decoding, mean colour."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.train.export and helpers.train.tflite: SavedModels and TFLite agree (tiny A0)."""
+"""Tests for helpers.train.export and .tflite: SavedModels and TFLite agree (tiny A0)."""
 
 from __future__ import annotations
 

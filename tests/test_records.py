@@ -1,4 +1,4 @@
-"""Tests for helpers.records: the encoder, the reader and the truncation policies: the SequenceExample format and the policies."""
+"""Tests for helpers.records: the encoder, the reader and the truncation policies."""
 
 from __future__ import annotations
 

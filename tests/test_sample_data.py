@@ -1,4 +1,4 @@
-"""Tests for helpers.sample: the generated data (and its drawn motions): layout, splits, Kinetics CSV, idempotence."""
+"""Tests for helpers.sample: layout, splits, Kinetics CSV, idempotence, the example clip."""
 
 from __future__ import annotations
 

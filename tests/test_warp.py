@@ -1,4 +1,4 @@
-"""Tests for helpers.pipeline.warp: one affine warp per clip (crop, flip, rotation, resize) on uint8."""
+"""Tests for helpers.pipeline.warp: one affine warp per clip (crop, flip, rotation, resize)."""
 
 from __future__ import annotations
 

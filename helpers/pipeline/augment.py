@@ -16,7 +16,7 @@ Every function here is small on purpose: copy the one you need into your own pip
 
 ``helpers.pipeline`` draws the same random choices but applies them the fast way:
 :func:`clip_transform` folds the crop, flip and rotation into one affine warp of the decoded
-``uint8`` frames (``helpers.pipeline.warp``), and :func:`color_gain_offset` does the colour jitter in the
+``uint8`` frames (``pipeline.warp``), and :func:`color_gain_offset` does the colour jitter in the
 same pass.
 """
 
@@ -257,7 +257,7 @@ def clip_transform(
     """The random crop, flip and rotation of :func:`augment_clip` as ONE affine transform.
 
     This is what ``helpers.pipeline`` applies to the decoded ``uint8`` frames with
-    :func:`helpers.pipeline.warp.warp_frames`: the crop box (inside ``box``), the flip and the angle are
+    :func:`~.warp.warp_frames`: the crop box (inside ``box``), the flip and the angle are
     drawn from the same sub-seeds as :func:`augment_clip`, then composed with the resize to
     ``size``, so each output pixel is interpolated once. The geometry is :func:`augment_clip`'s
     (flip, then rotate), with two differences: the crop box is continuous (:func:`warp.random_box`)
@@ -289,7 +289,7 @@ def color_gain_offset(
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """:func:`random_brightness_contrast`'s draws as ``out = gain * in + offset`` (same seed).
 
-    ``(in - mean) * factor + mean + delta`` is linear in ``in``, so ``helpers.pipeline.warp`` applies it
+    ``(in - mean) * factor + mean + delta`` is linear in ``in``, so ``pipeline.warp`` applies it
     inside the warp for free. ``mean`` is the clip's mean colour ``[C]`` in ``[0, 1]``.
     """
     delta, factor = _color_draws(_draw_seeds(seed)[3], cfg.max_brightness, cfg.max_contrast)

@@ -65,7 +65,7 @@ def decode_scaled(
     The window is the centred box of ``size``'s aspect ratio. When it is at least 2, 4 or 8 times
     ``size`` on both sides, the JPEGs are decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
     (``decode_jpeg(ratio=...)``): far less work (an HD frame for a 172-pixel clip decodes at 1/4),
-    and a 2x2 / 4x4 / 8x8 average, so no aliasing. Nothing is cropped: ``helpers.pipeline.warp`` reads
+    and a 2x2 / 4x4 / 8x8 average, so no aliasing. Nothing is cropped: ``pipeline.warp`` reads
     the window straight out of the whole frame, which saves a copy.
 
     Args:

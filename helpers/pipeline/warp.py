@@ -80,7 +80,7 @@ def box_transform(
 
     The output is the box resized to ``size`` (``tf.image.resize``'s half-pixel convention), turned
     by ``angle`` about its centre (positive: counter-clockwise on screen, as
-    :func:`helpers.pipeline.augment.rotate_clip`), and mirrored left-right when ``flip``. Pixels that
+    :func:`~.augment.rotate_clip`), and mirrored left-right when ``flip``. Pixels that
     land outside the box but inside the frame keep their real content.
 
     Args:

@@ -3,7 +3,7 @@
 A shard is written by ``write_shard`` in a worker process: it converts its clips with
 ``helpers.records.item_to_examples``, shuffles the examples with a seed, writes
 ``<name>-SSSSS-of-NNNNN.tfrecord[.gz]`` under a temporary name and renames it when complete, then
-writes its random-access index ``<shard file>.index`` (plain shards; ``helpers.records.index``), then
+writes its random-access index ``<shard file>.index`` (plain shards; ``records.index``), then
 the sidecar ``<shard file>.json`` (counts, failures, checksum), also atomically, **last**.
 A shard counts as done only when its sidecar exists and carries the same fingerprint (inputs,
 their file sizes, settings), so a run killed at any point and started again produces exactly the
