@@ -12,7 +12,7 @@ Environment variables:
   Fast mode also means offline: no download is attempted.
 * ``TFVIDEO_OFFLINE``: the same offline behaviour without shrinking sizes.
   Without either, the first download of a run checks once whether the network answers
-  (:func:`helpers.utils.network.network`) and every online path follows that decision.
+  (:func:`helpers.utils.reachability.network`) and every online path follows that decision.
 * ``TFVIDEO_DATA``: where generated data and caches go (default ``<repo>/data``).
 * ``TFVIDEO_SHARED_MEDIA``: the folder of real test clips (default ``<repo>/../shared/media``).
 * ``TF_CPU_ALLOCATOR_USE_BFC``: TensorFlow's own switch. Importing ``helpers`` sets it to

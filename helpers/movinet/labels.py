@@ -59,7 +59,7 @@ def check_class_names(labels: Sequence[str], num_classes: int) -> list[str]:
 def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[str]:
     """Returns class names for a Kinetics-600 model.
 
-    Online (the run's :func:`~helpers.utils.network.network` decision), the official list is
+    Online (the run's :func:`~helpers.utils.reachability.network` decision), the official list is
     downloaded once and cached under ``config.DATA_DIR/labels``. Offline, or when the download
     fails, it says so in one line and uses ``shared/media/labels/kinetics600_label_map.txt`` when
     present, else generic names ``"class_000 (untrained)"``.

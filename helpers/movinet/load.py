@@ -4,7 +4,7 @@ Hub models are fetched in TF Hub's compressed format (``<handle>?tf-hub-format=c
 ``hub.load`` itself requests) through :func:`helpers.utils.downloads.download`, so they resume,
 follow ``TFVIDEO_MIRROR`` and fail with one line; they are unpacked once under
 ``config.DATA_DIR/hub``. Whether to try at all is the run's one decision,
-:func:`helpers.utils.network.network`.
+:func:`helpers.utils.reachability.network`.
 
 All three come back as a :class:`MovinetModel` with the TF Hub calling interface::
 
@@ -255,7 +255,7 @@ def load_movinet(
 
     ``source``:
 
-    * ``"auto"``: TF Hub when the run is online (:func:`helpers.utils.network.network`); offline,
+    * ``"auto"``: TF Hub when the run is online (:func:`~helpers.utils.downloads.network`); offline,
       or if the download fails, say why in one line and fall back to the stand-in.
     * ``"hub"``, ``"kaggle"`` or a model URL: that download only; offline or a failure raises.
     * ``"offline"``: the Model Garden stand-in: the same architecture in the streaming-friendly

@@ -20,7 +20,7 @@ JUMPING_JACK_URL = (
 def example_clip(*, offline: bool | None = None) -> tuple[Path, str]:
     """A short clip to classify, and a line that says what it is.
 
-    Online (the run's :func:`~helpers.utils.network.network` decision), the official tutorial's
+    Online (the run's :func:`~helpers.utils.reachability.network` decision), the official tutorial's
     jumping-jacks GIF, downloaded once to ``config.DATA_DIR/movinet``. Otherwise (saying why in
     one line) ``shared/media``'s Kinetics "carving ice" GIF when
     present, else a clip of the generated sample set: synthetic shapes that no Kinetics-600 class

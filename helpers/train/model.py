@@ -3,7 +3,7 @@
 The checkpoint is the Model Garden's tarball of the causal stream MoViNet (``movinet_a0_stream/``
 with the checkpoint files). It is fetched through :func:`helpers.utils.downloads.download` (so it
 resumes and follows ``TFVIDEO_MIRROR``) only when the run is online
-(:func:`helpers.utils.network.network`). Offline, or when the download fails, the documented
+(:func:`helpers.utils.reachability.network`). Offline, or when the download fails, the documented
 fallback is training **from scratch**, said loudly and carried by the model::
 
     path = train.fetch_pretrained("a0")      # the checkpoint prefix, or None (and one line why)
@@ -46,7 +46,7 @@ def pretrained_checkpoint(model_id: str = "a0", cache_dir: str | os.PathLike | N
         The checkpoint path for ``tf.train.Checkpoint.restore``.
 
     Raises:
-        RuntimeError: The run is offline (see :func:`helpers.utils.network.network`).
+        RuntimeError: The run is offline (see :func:`helpers.utils.reachability.network`).
         DownloadError: The download failed, the archive is damaged or holds no checkpoint.
     """
     net = downloads.network()

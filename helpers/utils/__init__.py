@@ -12,8 +12,8 @@
 from helpers.utils.atomic import PARTIAL_SUFFIX, atomic_write_bytes, atomic_write_json, partial_name
 from helpers.utils.downloads import cached_download, unpack_tar
 from helpers.utils.locks import exclusive
-from helpers.utils.network import Network, network, reachable
 from helpers.utils.parallel import WorkerCrashedError, run_parallel
+from helpers.utils.reachability import Network, network, reachable
 
 __all__ = [
     "PARTIAL_SUFFIX",

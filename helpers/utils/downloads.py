@@ -24,7 +24,7 @@ Environment variables:
   :func:`reachable` and by every download (requests).
 
 Whether to go online at all is decided once per run by :func:`network` (see
-:mod:`helpers.utils.network`); callers ask it before they download.
+:mod:`helpers.utils.reachability`); callers ask it before they download.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import urllib3
 from tqdm.auto import tqdm
 
 from helpers.utils.atomic import PARTIAL_SUFFIX
-from helpers.utils.network import Network, network, reachable
+from helpers.utils.reachability import Network, network, reachable
 
 __all__ = [
     "MIRROR_ENV",

@@ -4,8 +4,8 @@ Every online path (TF Hub / Kaggle models, the Model Garden checkpoint, the Kine
 the example GIF, datasets) asks :func:`network` before it downloads, so one run takes one path
 and says which::
 
-    from helpers.utils import network
-    net = network.network()        # decided once per process, printed once
+    from helpers.utils import downloads
+    net = downloads.network()      # decided once per process, printed once
     if not net.online:
         print(f"offline ({net.reason}): using the stand-in")
 
