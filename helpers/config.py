@@ -64,7 +64,7 @@ OFFLINE: bool = FAST or _flag("TFVIDEO_OFFLINE")
 """True when offline is forced (CI, or ``TFVIDEO_OFFLINE=1``): no download is attempted."""
 
 OFFLINE_REASON: str = (
-    "CI fast mode (CI is set)" if FAST else "TFVIDEO_OFFLINE is set" if OFFLINE else ""
+    "CI is set" if FAST else "TFVIDEO_OFFLINE is set" if OFFLINE else ""
 )
 """Why offline is forced, for the run's one network line ('' when it is not)."""
 
