@@ -21,11 +21,12 @@ import importlib.util
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["BEAM_NOISE", "gpu_driver_present", "quiet_gpu_probe"]
+__all__ = ["BEAM_NOISE", "gpu_driver_present", "muted_stderr", "quiet_gpu_probe"]
 
 
 def gpu_driver_present() -> bool:
@@ -35,8 +36,27 @@ def gpu_driver_present() -> bool:
     return Path("/proc/driver/nvidia").exists() or any(Path("/dev").glob("nvidia*"))
 
 
+@contextlib.contextmanager
+def muted_stderr() -> Iterator[None]:
+    """Sends file descriptor 2 (where C++ libraries log) to ``/dev/null`` inside the block.
+
+    For one-time library messages that no setting filters, e.g. XLA's "Compiled cluster using
+    XLA!": run the first such call inside this block. Python's ``sys.stderr`` in a notebook is
+    not descriptor 2 and is unaffected.
+    """
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
 def quiet_gpu_probe(tf: ModuleType) -> None:
-    """Runs TensorFlow's one GPU probe with the error stream (file descriptor 2) muted.
+    """Runs TensorFlow's one GPU probe with the error stream muted (see :func:`muted_stderr`).
 
     TensorFlow probes CUDA once per process; after this call its later ops do not probe again.
     Call it only where :func:`gpu_driver_present` is False.
@@ -44,16 +64,8 @@ def quiet_gpu_probe(tf: ModuleType) -> None:
     Args:
         tf: The imported ``tensorflow`` module.
     """
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        with contextlib.suppress(Exception):  # cosmetic only: the first op would probe again
-            tf.config.list_physical_devices("GPU")
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
+    with muted_stderr(), contextlib.suppress(Exception):  # cosmetic: the first op would probe
+        tf.config.list_physical_devices("GPU")
 
 
 class _ProbeAfterImport(importlib.abc.MetaPathFinder):
