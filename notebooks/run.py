@@ -83,6 +83,16 @@ def failure_line(notebook: nbformat.NotebookNode, err: Exception) -> str:
     return lines[-1] if lines else type(err).__name__
 
 
+def _running_cell(notebook: nbformat.NotebookNode) -> int | None:
+    """The index of the last code cell that started executing (where a dead kernel stopped)."""
+    started = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and cell.get("metadata", {}).get("execution", {})
+    ]
+    return started[-1] if started else None
+
+
 def run_notebook(
     path: Path, out_dir: Path, *, timeout: int = 3600, verbose: bool = False
 ) -> tuple[Path, str | None]:
@@ -100,6 +110,7 @@ def run_notebook(
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
+        record_timing=True,  # marks each cell as it starts: a dead kernel's cell is then known
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
@@ -116,7 +127,9 @@ def run_notebook(
     except CellExecutionError as err:
         problem = failure_line(notebook, err)
     except Exception as err:  # noqa: BLE001 - a dead kernel or a timeout: report, go on
-        problem = f"{type(err).__name__}: {strip_ansi(str(err)).strip().splitlines()[-1:]}"
+        lines = strip_ansi(str(err)).strip().splitlines()
+        where = f"cell {_running_cell(notebook)}: " if _running_cell(notebook) is not None else ""
+        problem = f"{where}{type(err).__name__}: {lines[-1] if lines else 'the kernel stopped'}"
     finally:
         tmp = out_path.with_suffix(".ipynb.partial")
         nbformat.write(notebook, tmp)

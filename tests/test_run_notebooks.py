@@ -75,3 +75,12 @@ def test_a_bad_filter_is_one_error_line_and_status_2(capsys):
 
 def test_strip_ansi():
     assert run.strip_ansi("\x1b[0;31mValueError\x1b[0m: x") == "ValueError: x"
+
+
+def test_a_dead_kernel_names_its_cell(tmp_path, capsys):
+    src = tmp_path / "03_dies.ipynb"
+    _notebook(src, "x = 1", "import os\nos._exit(1)")
+    assert run.main([str(src), "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL 03_dies.ipynb" in out and "     cell 1: DeadKernelError: " in out
+    assert "[]" not in out
