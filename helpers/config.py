@@ -11,11 +11,19 @@ Environment variables:
 * ``CI``: any value except ``''``, ``0``, ``false`` or ``no`` turns on fast mode (small sizes).
   Fast mode also means offline: no download is attempted.
 * ``TFVIDEO_OFFLINE``: the same offline behaviour without shrinking sizes.
+  Without either, the first download of a run checks once whether the network answers
+  (:func:`helpers.utils.reachability.network`) and every online path follows that decision.
 * ``TFVIDEO_DATA``: where generated data and caches go (default ``<repo>/data``).
 * ``TFVIDEO_DATASET``: the tutorial's dataset (``sample``, ``ucf101-10``) over notebook 01's.
 * ``TFVIDEO_SHARED_MEDIA``: the folder of real test clips (default ``<repo>/../shared/media``).
 * ``TF_CPU_ALLOCATOR_USE_BFC``: TensorFlow's own switch. Importing ``helpers`` sets it to
   ``true`` unless you set it yourself (see :data:`CPU_ALLOCATOR`).
+* ``TF_CPP_MIN_LOG_LEVEL``: TensorFlow's C++ log filter. Importing ``helpers`` sets it to ``1``
+  (no INFO banners) unless you set it yourself; warnings and errors still show.
+
+Importing ``helpers`` also mutes the start-up noise that only says "an optional part is
+missing" (a CPU-only machine's ``cuInit`` error, Beam's cloud-extras warnings): see
+:mod:`helpers.quiet`.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import os
 from pathlib import Path
 from typing import TypeVar
 
+from helpers import quiet as _quiet  # noqa: F401  (mutes library start-up noise, see its docstring)
+
 __all__ = [
     "BUILD_DIR",
     "CPU_ALLOCATOR",
@@ -31,6 +41,7 @@ __all__ = [
     "DATASET",
     "FAST",
     "OFFLINE",
+    "OFFLINE_REASON",
     "REAL_CLIPS",
     "ROOT",
     "describe",
@@ -52,7 +63,12 @@ FAST: bool = _flag("CI")
 """True in CI fast mode: every notebook shrinks its sizes."""
 
 OFFLINE: bool = FAST or _flag("TFVIDEO_OFFLINE")
-"""True when no download should be attempted (CI, or ``TFVIDEO_OFFLINE=1``)."""
+"""True when offline is forced (CI, or ``TFVIDEO_OFFLINE=1``): no download is attempted."""
+
+OFFLINE_REASON: str = (
+    "CI is set" if FAST else "TFVIDEO_OFFLINE is set" if OFFLINE else ""
+)
+"""Why offline is forced, for the run's one network line ('' when it is not)."""
 
 DATA_DIR: Path = Path(os.environ.get("TFVIDEO_DATA", ROOT / "data")).resolve()
 """Generated sample data, records and caches (ignored by git)."""
@@ -75,6 +91,8 @@ ms a clip). The BFC pool keeps the memory and hands it out again.
 TensorFlow reads the switch when it first allocates, so import ``helpers`` before running any
 TensorFlow op (importing TensorFlow first is fine). ``TF_CPU_ALLOCATOR_USE_BFC=false`` opts out.
 """
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # read once, when TensorFlow first logs
 
 
 REAL_CLIPS: tuple[str, ...] = (
@@ -116,5 +134,9 @@ def shared_media() -> Path | None:
 def describe() -> str:
     """Returns a one-line summary of the current mode, for notebooks to print."""
     mode = "FAST (CI)" if FAST else "full"
-    net = "offline" if OFFLINE else "online"
+    if OFFLINE:
+        net = f"offline ({OFFLINE_REASON})"
+    else:  # a parent (notebooks/run.py) may have decided for the whole run already
+        decided = os.environ.get("TFVIDEO_NETWORK", "").strip()
+        net = f"{decided} (checked once for this run)" if decided else "checked at first download"
     return f"mode={mode}, network={net}, cpu allocator={CPU_ALLOCATOR}, data={DATA_DIR}"

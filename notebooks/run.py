@@ -8,10 +8,14 @@
     CI=true .venv/bin/python notebooks/run.py      # CI fast mode
 
 The committed notebooks stay output-free. Each executed copy lands in ``build/notebooks/`` with
-the kernel's own console output (TensorFlow's C++ banners, library logging) beside it in a
+the kernels' own console output (TensorFlow's C++ banners, Beam's worker logging) beside it in a
 ``.log`` file, so the console shows only the result lines unless ``--verbose`` is given.
 A failure prints the cell number, its first source line and the exception's last line, and the
-exit status is 1.
+exit status is 1; a bad argument prints ``error: <name>: <reason>`` and the status is 2.
+
+The run checks the network once (:func:`helpers.utils.downloads.network`), prints the decision
+with its reason, and hands it to every notebook's kernel (``TFVIDEO_NETWORK``), so all of them
+take the same path: pretrained downloads online, loudly labelled stand-ins offline.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT))  # run from a clone without installing: helpers is beside us
+
+from helpers import config  # noqa: E402  (after the path line above)
+from helpers.utils import downloads, reachability  # noqa: E402
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -41,20 +50,24 @@ def strip_ansi(text: str) -> str:
 
 @contextlib.contextmanager
 def kernel_output_to(log: Path | None) -> Iterator[None]:
-    """Sends this process's stderr (which the kernel inherits) to ``log``; None leaves it."""
+    """Sends this process's stdout and stderr (which kernels inherit) to ``log``; None: as is."""
     if log is None:
         yield
         return
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
     with open(log, "ab") as handle:
-        os.dup2(handle.fileno(), 2)
+        for fd in saved:
+            os.dup2(handle.fileno(), fd)
         try:
             yield
         finally:
+            sys.stdout.flush()
             sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
 
 
 def failure_line(notebook: nbformat.NotebookNode, err: Exception) -> str:
@@ -63,10 +76,21 @@ def failure_line(notebook: nbformat.NotebookNode, err: Exception) -> str:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
-                last = f"{output.get('ename', 'Error')}: {strip_ansi(output.get('evalue', ''))}"
-                return f"cell {index}: {first.strip()[:80]}: {last.splitlines()[-1] if last else ''}"
+                ename = strip_ansi(output.get("ename", "Error"))
+                evalue = (strip_ansi(output.get("evalue", "")).strip().splitlines() or [""])[-1]
+                return f"cell {index}: {first.strip()[:80]}: {ename}: {evalue}".rstrip(": ")
     lines = [ln for ln in strip_ansi(str(err)).splitlines() if ln.strip()]
     return lines[-1] if lines else type(err).__name__
+
+
+def _running_cell(notebook: nbformat.NotebookNode) -> int | None:
+    """The index of the last code cell that started executing (where a dead kernel stopped)."""
+    started = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and cell.get("metadata", {}).get("execution", {})
+    ]
+    return started[-1] if started else None
 
 
 def run_notebook(
@@ -86,6 +110,7 @@ def run_notebook(
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
+        record_timing=True,  # marks each cell as it starts: a dead kernel's cell is then known
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
@@ -102,7 +127,9 @@ def run_notebook(
     except CellExecutionError as err:
         problem = failure_line(notebook, err)
     except Exception as err:  # noqa: BLE001 - a dead kernel or a timeout: report, go on
-        problem = f"{type(err).__name__}: {strip_ansi(str(err)).strip().splitlines()[-1:]}"
+        lines = strip_ansi(str(err)).strip().splitlines()
+        where = f"cell {_running_cell(notebook)}: " if _running_cell(notebook) is not None else ""
+        problem = f"{where}{type(err).__name__}: {lines[-1] if lines else 'the kernel stopped'}"
     finally:
         tmp = out_path.with_suffix(".ipynb.partial")
         nbformat.write(notebook, tmp)
@@ -134,7 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def choose(names: Sequence[str]) -> list[Path]:
-    """The notebooks to run: files given, or the numbered ones whose names contain a pattern."""
+    """The notebooks to run: files given, or the numbered ones whose names contain a pattern.
+
+    Raises:
+        ValueError: A name that matches no notebook (``"<name>: no notebook matches"``).
+    """
     every = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
     if not names:
         return every
@@ -146,7 +177,7 @@ def choose(names: Sequence[str]) -> list[Path]:
             continue
         matches = [p for p in every if name in p.name]
         if not matches:
-            raise SystemExit(f"error: {name}: no notebook matches")
+            raise ValueError(f"{name}: no notebook matches")
         chosen += [p for p in matches if p not in chosen]
     return chosen
 
@@ -154,26 +185,38 @@ def choose(names: Sequence[str]) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the chosen notebooks in order and prints one line for each; returns the exit status."""
     args = build_parser().parse_args(argv)
-    paths = choose(args.notebooks)
+    try:
+        paths = choose(args.notebooks)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if args.list:
         for path in paths:
             print(path.name)
         return 0
-    if not args.verbose:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels inherit it
-    mode = "FAST (CI)" if os.environ.get("CI", "").lower() not in ("", "0", "false", "no") else "full"
-    print(f"running {len(paths)} notebook(s), mode={mode}, copies in {args.out}")
+    net = downloads.network(quiet=True)
+    mode = "FAST (CI)" if config.FAST else "full"
+    print(f"running {len(paths)} notebook(s), mode={mode}, network={net}")
+    print(f"executed copies and kernel logs in {args.out}")
     began = time.perf_counter()
     failed = 0
-    for path in paths:
-        start = time.perf_counter()
-        out, problem = run_notebook(path, args.out, timeout=args.timeout, verbose=args.verbose)
-        seconds = time.perf_counter() - start
-        status = "ok  " if problem is None else "FAIL"
-        print(f"{status} {path.name:24s} {seconds:7.1f} s  {out}", flush=True)
-        if problem is not None:
-            failed += 1
-            print(f"     {problem}", flush=True)
+    inherited = os.environ.get(reachability.NETWORK_ENV)
+    os.environ[reachability.NETWORK_ENV] = str(net)  # every kernel inherits the one decision
+    try:
+        for path in paths:
+            start = time.perf_counter()
+            out, problem = run_notebook(path, args.out, timeout=args.timeout, verbose=args.verbose)
+            seconds = time.perf_counter() - start
+            status = "ok  " if problem is None else "FAIL"
+            print(f"{status} {path.name:24s} {seconds:7.1f} s  {out}", flush=True)
+            if problem is not None:
+                failed += 1
+                print(f"     {problem}", flush=True)
+    finally:
+        if inherited is None:
+            os.environ.pop(reachability.NETWORK_ENV, None)
+        else:
+            os.environ[reachability.NETWORK_ENV] = inherited
     total = time.perf_counter() - began
     print(f"{len(paths) - failed} passed, {failed} failed in {total:.0f} s")
     return 1 if failed else 0

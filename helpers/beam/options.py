@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -103,28 +105,53 @@ def importable_helpers() -> Iterator[None]:
 
 @contextlib.contextmanager
 def notebook_safe() -> Iterator[None]:
-    """Lets a pipeline be built inside Jupyter when Beam's interactive hooks cannot import.
+    """Lets a pipeline run inside Jupyter without breaking it or flooding the notebook.
 
-    In IPython, Beam 2.77 relabels every transform through ``apache_beam.runners.interactive``,
-    which imports ``apache_beam.dataframe``; with pandas >= 2.4 (outside Beam's ``pandas<2.4``
-    pin) that import fails with ``AttributeError: type object 'DataFrame' has no attribute
-    'first'``. Only then is the cosmetic relabelling switched off, for this pipeline only.
+    Outside IPython it changes nothing. Inside:
+
+    * Beam 2.77 relabels every transform through ``apache_beam.runners.interactive``, which
+      imports ``apache_beam.dataframe``; with pandas >= 2.4 (outside Beam's ``pandas<2.4`` pin)
+      that import fails with ``AttributeError: type object 'DataFrame' has no attribute
+      'first'``. Only then is the cosmetic relabelling switched off, for this pipeline only.
+    * Beam's INFO and WARNING logging stays out of the notebook: the ``apache_beam`` loggers of
+      this process show only errors, and the local worker processes (which log every start,
+      channel and shutdown) write to ``<config.DATA_DIR>/logs/beam_workers.log``. A failed
+      pipeline still raises here, and the log's path is printed with it.
     """
     from apache_beam import pipeline as pipeline_module
     from apache_beam.utils import interactive_utils
 
+    if not interactive_utils.is_in_ipython():
+        yield
+        return
     broken = False
-    if interactive_utils.is_in_ipython():
-        try:
-            from apache_beam.runners.interactive import interactive_environment  # noqa: F401
-        except Exception:  # noqa: BLE001 - any import failure means the hook cannot run.
-            broken = True
+    try:
+        from apache_beam.runners.interactive import interactive_environment  # noqa: F401
+    except Exception:  # noqa: BLE001 - any import failure means the hook cannot run.
+        broken = True
     original = pipeline_module.alter_label_if_ipython
     if broken:
         pipeline_module.alter_label_if_ipython = lambda *_args: None
+    logger = logging.getLogger("apache_beam")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    log = config.DATA_DIR / "logs" / "beam_workers.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
     try:
-        yield
+        with open(log, "ab") as handle:
+            os.dup2(handle.fileno(), 2)  # worker processes inherit this descriptor
+            try:
+                yield
+            except BaseException:
+                print(f"(Beam's worker logs: {log})", file=sys.stderr)
+                raise
+            finally:
+                os.dup2(saved, 2)
     finally:
+        os.close(saved)
+        logger.setLevel(level)
         pipeline_module.alter_label_if_ipython = original
 
 

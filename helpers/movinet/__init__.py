@@ -5,7 +5,7 @@ The official TF Hub tutorial's arc, as functions::
     from helpers import movinet
     labels = movinet.load_labels()                          # Kinetics-600 (or offline names)
     video = movinet.load_video(path, resolution=172)        # [T, 172, 172, 3] float32 in [0, 1]
-    base = movinet.load_movinet("a0", "base")
+    base = movinet.load_movinet("a0", "base")               # TF Hub, or the UNTRAINED stand-in
     movinet.get_top_k(movinet.classify(base, video), labels)
     stream = movinet.load_movinet("a0", "stream")
     probs = movinet.stream_probabilities(stream, video)     # [T, 600]: one row per frame
@@ -36,7 +36,7 @@ from helpers.movinet.labels import (
     labels_for,
     load_labels,
 )
-from helpers.movinet.load import MovinetModel, load_movinet
+from helpers.movinet.load import MovinetModel, fetch_hub_model, load_movinet
 from helpers.movinet.models import (
     MODEL_IDS,
     RESOLUTIONS,
@@ -57,6 +57,7 @@ __all__ = [
     "copy_weights",
     "MovinetModel",
     "load_movinet",
+    "fetch_hub_model",
     "KINETICS_600_LABELS_URL",
     "load_labels",
     "labels_for",

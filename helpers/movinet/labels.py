@@ -14,7 +14,7 @@ from pathlib import Path
 
 from helpers import config
 from helpers.movinet.load import MovinetModel
-from helpers.utils.downloads import cached_download
+from helpers.utils import downloads
 
 __all__ = [
     "KINETICS_600_LABELS_URL",
@@ -59,13 +59,14 @@ def check_class_names(labels: Sequence[str], num_classes: int) -> list[str]:
 def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[str]:
     """Returns class names for a Kinetics-600 model.
 
-    Online, the official list is downloaded once and cached under ``config.DATA_DIR/labels``.
-    Offline (or when the download fails) it uses ``shared/media/labels/kinetics600_label_map.txt``
-    when present, else generic names ``"class_000 (untrained)"``.
+    Online (the run's :func:`~helpers.utils.reachability.network` decision), the official list is
+    downloaded once and cached under ``config.DATA_DIR/labels``. Offline, or when the download
+    fails, it says so in one line and uses ``shared/media/labels/kinetics600_label_map.txt`` when
+    present, else generic names ``"class_000 (untrained)"``.
 
     Args:
         num_classes: Expected count; 600 for the hub models, anything for the generic names.
-        offline: Skip the download; defaults to ``config.OFFLINE``.
+        offline: Skip the download; defaults to the run's network decision.
 
     Returns:
         ``num_classes`` names in index order.
@@ -73,16 +74,23 @@ def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[
     Raises:
         ValueError: If the list found does not have ``num_classes`` names.
     """
-    offline = config.OFFLINE if offline is None else offline
     cache = config.DATA_DIR / "labels" / "kinetics_600_labels.txt"
-    if not offline and num_classes == 600:
-        cached_download(KINETICS_600_LABELS_URL, cache, "the Kinetics-600 labels")
-    if num_classes == 600 and cache.exists():
+    if num_classes != 600:
+        return [f"class_{i:03d} (untrained)" for i in range(num_classes)]
+    if not cache.exists():
+        net = downloads.network() if offline is None else downloads.Network(not offline, "asked")
+        if net.online:
+            downloads.cached_download(KINETICS_600_LABELS_URL, cache, "the Kinetics-600 labels")
+        elif offline is None:
+            print(f"Offline ({net.reason}): the Kinetics-600 labels were not downloaded.")
+    if cache.exists():
         return check_class_names(_read_lines(cache), num_classes)
     media = config.shared_media()
     shared = media / "labels" / "kinetics600_label_map.txt" if media else None
-    if num_classes == 600 and shared is not None and shared.exists():
+    if shared is not None and shared.exists():
+        print(f"Using the local Kinetics-600 label list {shared}.")
         return check_class_names(_read_lines(shared), num_classes)
+    print("No Kinetics-600 label list here: using generic names class_000 ... class_599.")
     return [f"class_{i:03d} (untrained)" for i in range(num_classes)]
 
 

@@ -1,4 +1,10 @@
-"""Load MoViNet from TF Hub, a local SavedModel, or an offline Model Garden stand-in.
+"""Load MoViNet from TF Hub / Kaggle, a local SavedModel, or an offline Model Garden stand-in.
+
+Hub models are fetched in TF Hub's compressed format (``<handle>?tf-hub-format=compressed``, what
+``hub.load`` itself requests) through :func:`helpers.utils.downloads.download`, so they resume,
+follow ``TFVIDEO_MIRROR`` and fail with one line; they are unpacked once under
+``config.DATA_DIR/hub``. Whether to try at all is the run's one decision,
+:func:`helpers.utils.reachability.network`.
 
 All three come back as a :class:`MovinetModel` with the TF Hub calling interface::
 
@@ -17,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -28,14 +35,20 @@ from helpers.movinet.models import (
     build_movinet_classifier,
     copy_weights,
     hub_handle,
+    kaggle_handle,
     resolution_for,
 )
-from helpers.utils.downloads import reachable
+from helpers.utils import downloads
 
 __all__ = [
+    "HUB_TIMEOUT",
     "MovinetModel",
+    "fetch_hub_model",
     "load_movinet",
 ]
+
+HUB_TIMEOUT = 30.0
+"""Seconds a hub download may wait for a connection or for the next piece of data."""
 
 
 class MovinetModel:
@@ -187,6 +200,49 @@ def _from_saved_model(obj: Any, mode: str | None) -> tuple[str, int, tuple | Non
     return found, num_classes, tuple(image.shape)
 
 
+def fetch_hub_model(handle: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Downloads a TF Hub / Kaggle model once in TF Hub's compressed format and unpacks it.
+
+    Args:
+        handle: A model URL, e.g. :func:`hub_handle` or :func:`kaggle_handle`.
+        cache_dir: Where models are kept (default ``config.DATA_DIR / "hub"``).
+
+    Returns:
+        The SavedModel folder, for ``hub.load``.
+
+    Raises:
+        DownloadError: The download failed or the archive is damaged (one line: url, reason).
+    """
+    root = Path(cache_dir or config.DATA_DIR / "hub")
+    name = handle.split("://", 1)[-1].strip("/").replace("/", "_")
+    folder = root / name
+    if (folder / "saved_model.pb").exists():
+        return folder
+    archive = root / f"{name}.tar.gz"
+    downloads.download(f"{handle}?tf-hub-format=compressed", archive, timeout=HUB_TIMEOUT)
+    downloads.unpack_tar(archive, folder, url=handle)
+    archive.unlink()
+    if not (folder / "saved_model.pb").exists():
+        raise downloads.DownloadError(handle, "the archive holds no saved_model.pb")
+    return folder
+
+
+def _handle_for(source: str, model_id: str, mode: str, version: int) -> str:
+    if source == "kaggle":
+        return kaggle_handle(model_id, mode, version)
+    if source.startswith(("https://", "http://")):
+        return source
+    return hub_handle(model_id, mode, version)
+
+
+def _interface(obj: Any, mode: str, resolution: int) -> tuple[str, int, int]:
+    """(mode, class count, resolution) of a loaded SavedModel; a fixed input size wins."""
+    found, classes, shape = _from_saved_model(obj, mode)
+    if shape and len(shape) == 5 and shape[2]:
+        resolution = int(shape[2])
+    return found, classes, resolution
+
+
 def load_movinet(
     model_id: str = "a0",
     mode: str = "base",
@@ -199,9 +255,9 @@ def load_movinet(
 
     ``source``:
 
-    * ``"auto"``: TF Hub unless ``config.OFFLINE``; if the download fails, say why and fall back to
-      the stand-in (the failure is detected in seconds).
-    * ``"hub"``: TF Hub only; a failure raises.
+    * ``"auto"``: TF Hub when the run is online (:func:`~helpers.utils.downloads.network`); offline,
+      or if the download fails, say why in one line and fall back to the stand-in.
+    * ``"hub"``, ``"kaggle"`` or a model URL: that download only; offline or a failure raises.
     * ``"offline"``: the Model Garden stand-in: the same architecture in the streaming-friendly
       configuration (causal, 2plus1d, hard swish) with UNTRAINED random weights.
     * a folder: a SavedModel with the hub interface (e.g. notebook 05's export), via ``hub.load``;
@@ -221,7 +277,7 @@ def load_movinet(
         ValueError: Unknown model id or mode, a SavedModel of the other mode, or a
             ``labels.txt`` that does not match the class count.
         FileNotFoundError: A local source folder that does not exist.
-        RuntimeError: ``source="hub"`` and the download failed.
+        RuntimeError: ``source`` names a download (not ``"auto"``) that is offline or failed.
     """
     import tensorflow_hub as hub
 
@@ -229,13 +285,12 @@ def load_movinet(
     resolution = resolution_for(model_id)
     _check_mode(mode)
     source = os.fspath(source)
-    if source not in ("auto", "hub", "offline"):
+    online = source in ("auto", "hub", "kaggle") or source.startswith(("https://", "http://"))
+    if not online and source != "offline":
         if not os.path.isdir(source):
             raise FileNotFoundError(f"no SavedModel folder at {source!r}")
         obj = hub.load(source)
-        found, classes, shape = _from_saved_model(obj, mode)
-        if shape and len(shape) == 5 and shape[2]:
-            resolution = int(shape[2])
+        found, classes, resolution = _interface(obj, mode, resolution)
         labels_file = os.path.join(source, "labels.txt")
         labels = None
         if os.path.exists(labels_file):
@@ -253,29 +308,31 @@ def load_movinet(
             untrained=False,
             labels=labels,
         )
-    reason = None
-    if source == "offline" or (source == "auto" and config.OFFLINE):
-        reason = "offline mode (config.OFFLINE)" if source == "auto" else "source='offline'"
-    else:
-        url = hub_handle(model_id, mode, version)
-        t0 = time.perf_counter()
-        reason = reachable(url)
-        if reason is None:
+    reason = "source='offline'"
+    if online:
+        url = _handle_for(source, model_id, mode, version)
+        net = downloads.network()
+        reason = f"offline ({net.reason}): {url} not downloaded"
+        if net.online:
+            t0 = time.perf_counter()
             try:
-                obj = hub.load(url)
+                obj = hub.load(str(fetch_hub_model(url)))
+                found, classes, resolution = _interface(obj, mode, resolution)
                 return MovinetModel(
                     obj,
                     model_id=model_id,
-                    mode=mode,
+                    mode=found,
                     resolution=resolution,
-                    num_classes=600,
+                    num_classes=classes,
                     source=url,
                     untrained=False,
                 )
-            except Exception as err:  # any failure means: fall back
-                reason = f"{type(err).__name__}: {err}"
-        reason = f"download of {url} failed after {time.perf_counter() - t0:.1f} s ({reason})"
-        if source == "hub":
+            except downloads.DownloadError as err:
+                reason = f"download failed after {time.perf_counter() - t0:.1f} s: {err}"
+            except Exception as err:  # noqa: BLE001 - e.g. a SavedModel that does not load
+                first = (str(err).strip().splitlines() or [""])[0][:200]
+                reason = f"{url} did not load ({type(err).__name__}: {first})"
+        if source != "auto":
             raise RuntimeError(reason)
     print(
         f"WARNING: {reason}.\n  -> Building an UNTRAINED Model Garden stand-in instead: "

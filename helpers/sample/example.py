@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import config
 from helpers.sample.data import ensure_sample_data
-from helpers.utils.downloads import cached_download
+from helpers.utils import downloads
 
 __all__ = ["JUMPING_JACK_URL", "example_clip"]
 
@@ -20,21 +20,25 @@ JUMPING_JACK_URL = (
 def example_clip(*, offline: bool | None = None) -> tuple[Path, str]:
     """A short clip to classify, and a line that says what it is.
 
-    Online, the official tutorial's jumping-jacks GIF, downloaded once to
-    ``config.DATA_DIR/movinet``. Otherwise ``shared/media``'s Kinetics "carving ice" GIF when
+    Online (the run's :func:`~helpers.utils.reachability.network` decision), the official tutorial's
+    jumping-jacks GIF, downloaded once to ``config.DATA_DIR/movinet``. Otherwise (saying why in
+    one line) ``shared/media``'s Kinetics "carving ice" GIF when
     present, else a clip of the generated sample set: synthetic shapes that no Kinetics-600 class
     describes, which the description says loudly.
 
     Args:
-        offline: Skip the download; defaults to ``config.OFFLINE``.
+        offline: Skip the download; defaults to the run's network decision.
 
     Returns:
         ``(path, description)``.
     """
-    offline = config.OFFLINE if offline is None else offline
     cache = config.DATA_DIR / "movinet" / "jumpingjack.gif"
-    if not offline:
-        cached_download(JUMPING_JACK_URL, cache, "the tutorial's jumping-jacks GIF")
+    if not cache.exists():
+        net = downloads.network() if offline is None else downloads.Network(not offline, "asked")
+        if net.online:
+            downloads.cached_download(JUMPING_JACK_URL, cache, "the tutorial's jumping-jacks GIF")
+        elif offline is None:
+            print(f"Offline ({net.reason}): the tutorial's GIF was not downloaded.")
     if cache.exists():
         return cache, "the official tutorial's GIF: jumping jacks (a Kinetics-600 class)"
     media = config.shared_media()

@@ -5,7 +5,7 @@ A tour (see notebook 05)::
     from helpers import sample, train
     cfg = train.TrainConfig(num_classes=6, resolution=64, num_frames=8, frame_stride=2)
     data = train.record_datasets(sample.ensure_sample_records(size=64), cfg)
-    model = train.build_model(cfg)                 # K600 checkpoint online, else from scratch
+    model = train.build_model(cfg)                 # K600 checkpoint online, else FROM SCRATCH
     trainer = train.Trainer(model, "runs/a0", learning_rate=cfg.learning_rate)
     trainer.fit(data.train, epochs=10, steps_per_epoch=data.steps_per_epoch, eval_ds=data.test)
     train.evaluate(model, data.test, num_classes=6)  # accuracy + confusion matrix
@@ -36,7 +36,12 @@ from helpers.train.export import (
     path_size,
     stream_from_base,
 )
-from helpers.train.model import PRETRAINED_URL, build_model, pretrained_checkpoint
+from helpers.train.model import (
+    PRETRAINED_URL,
+    build_model,
+    fetch_pretrained,
+    pretrained_checkpoint,
+)
 from helpers.train.settings import TrainConfig
 from helpers.train.tflite import TFLiteStream
 from helpers.train.trainer import Trainer
@@ -47,6 +52,7 @@ __all__ = [
     "record_datasets",
     "PRETRAINED_URL",
     "pretrained_checkpoint",
+    "fetch_pretrained",
     "build_model",
     "Trainer",
     "EvalResult",

@@ -6,13 +6,14 @@
     utils.atomic_write_json(path, data)          # a temporary name, fsync, rename
     with utils.exclusive(lock_path): ...         # one process at a time
     for task, result in utils.run_parallel(fn, tasks, workers=2): ...
-    utils.reachable("https://tfhub.dev/")        # None, or why not
+    utils.network()                              # the run's one online/offline decision
 """
 
 from helpers.utils.atomic import PARTIAL_SUFFIX, atomic_write_bytes, atomic_write_json, partial_name
-from helpers.utils.downloads import cached_download, reachable
+from helpers.utils.downloads import cached_download, unpack_tar
 from helpers.utils.locks import exclusive
 from helpers.utils.parallel import WorkerCrashedError, run_parallel
+from helpers.utils.reachability import Network, network, reachable
 
 __all__ = [
     "PARTIAL_SUFFIX",
@@ -22,6 +23,9 @@ __all__ = [
     "exclusive",
     "run_parallel",
     "WorkerCrashedError",
+    "Network",
+    "network",
     "reachable",
     "cached_download",
+    "unpack_tar",
 ]

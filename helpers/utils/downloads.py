@@ -4,10 +4,11 @@ Every byte the project fetches goes through here, so one switch redirects all of
 failure reads the same way::
 
     from helpers.utils import downloads
-    downloads.reachable("https://tfhub.dev/...")              # None, or why not
+    downloads.network()                                       # the run's one decision
     downloads.mirror_url("https://host/a/b.zip")              # $TFVIDEO_MIRROR/host/a/b.zip if set
     downloads.download(url, Path("data/x.tar.gz"), sha256=None)   # bytes received (0: cached)
     downloads.cached_download(url, Path("data/x.txt"), "x")   # True when the file is there
+    downloads.unpack_tar(Path("data/x.tar.gz"), Path("data/x"), url=url)  # all or nothing
 
 A download writes ``<file>.incomplete``, resumes it with an HTTP ``Range`` request after a crash or
 a kill, checks the size (and the sha256 when known), then renames it: the final name only ever
@@ -20,19 +21,24 @@ Environment variables:
 * ``TFVIDEO_MIRROR``: a base URL (e.g. ``http://127.0.0.1:8765``). ``https://H/P`` is then
   fetched from ``$TFVIDEO_MIRROR/H/P``: a local copy for offline machines, and the tests' server.
 * ``https_proxy``, ``http_proxy``, ``no_proxy``: the standard proxy settings, honoured by
-  :func:`reachable` (urllib) and by every download (requests).
+  :func:`reachable` and by every download (requests).
+
+Whether to go online at all is decided once per run by :func:`network` (see
+:mod:`helpers.utils.reachability`); callers ask it before they download.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
+import gzip
 import hashlib
 import http.client
 import os
 import re
+import shutil
 import socket
-import urllib.request
+import tarfile
+import zlib
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -41,15 +47,19 @@ import urllib3
 from tqdm.auto import tqdm
 
 from helpers.utils.atomic import PARTIAL_SUFFIX
+from helpers.utils.reachability import Network, network, reachable
 
 __all__ = [
     "MIRROR_ENV",
     "DownloadError",
+    "Network",
     "cached_download",
     "download",
     "failure_reason",
     "mirror_url",
+    "network",
     "reachable",
+    "unpack_tar",
 ]
 
 MIRROR_ENV = "TFVIDEO_MIRROR"
@@ -91,30 +101,6 @@ def mirror_url(url: str) -> str:
         return url
     query = f"?{parts.query}" if parts.query else ""
     return f"{base}/{parts.netloc}{parts.path}{query}"
-
-
-def reachable(url: str, timeout: float = 3.0) -> str | None:
-    """None when the URL's host (or its proxy) accepts a connection quickly, else the reason."""
-    parts = urlparse(url)
-    host, port = parts.hostname or "", 443
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy and not urllib.request.proxy_bypass(host):  # hub.load's urllib goes through it
-        via = urlparse(proxy if "://" in proxy else f"http://{proxy}")
-        host, port = via.hostname or "", via.port or 8080
-
-    def connect() -> None:
-        socket.create_connection((host, port), timeout=timeout).close()
-
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        pool.submit(connect).result(timeout=timeout + 1)
-    except concurrent.futures.TimeoutError:
-        return f"no answer from {host} within {timeout:.0f} s"
-    except OSError as err:
-        return f"cannot reach {host}: {err}"
-    finally:
-        pool.shutdown(wait=False)
-    return None
 
 
 def failure_reason(err: BaseException, timeout: float) -> str:
@@ -319,3 +305,36 @@ def cached_download(url: str, path: Path, what: str) -> bool:
         except DownloadError as err:  # the caller falls back
             print(f"Could not download {what} ({err.reason}); using an offline copy.")
     return path.exists()
+
+
+def unpack_tar(archive: Path, dest: Path, *, url: str) -> Path:
+    """Unpacks a (gzipped) tar archive into ``dest``, all or nothing.
+
+    The members go to ``<dest>.partial`` (the ``data`` filter refuses absolute paths and links
+    out of the folder), which is renamed to ``dest`` when complete. A damaged archive (truncated,
+    not gzip, not tar) is deleted, so the next run downloads it again.
+
+    Args:
+        archive: The downloaded ``.tar.gz``.
+        dest: The folder to create (replaced if it exists).
+        url: The archive's URL, for the error message.
+
+    Returns:
+        ``dest``.
+
+    Raises:
+        DownloadError: The archive is damaged; the message says how.
+    """
+    partial = dest.with_name(dest.name + PARTIAL_SUFFIX)
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(partial, filter="data")
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as err:
+        shutil.rmtree(partial, ignore_errors=True)
+        archive.unlink(missing_ok=True)  # a damaged file would fail the same way every run
+        why = str(err) or type(err).__name__
+        raise DownloadError(mirror_url(url), f"damaged archive, deleted ({why})") from err
+    shutil.rmtree(dest, ignore_errors=True)
+    os.replace(partial, dest)
+    return dest

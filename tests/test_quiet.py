@@ -1,0 +1,52 @@
+"""helpers.quiet: the CPU-only cuInit line and Beam's missing-extras warnings go; nothing else."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import config, quiet
+
+PROGRAM = """
+import sys
+if sys.argv[1] == "tf_first":
+    import tensorflow as tf
+    import helpers
+else:
+    import helpers
+    import tensorflow as tf
+print(float(tf.constant(1.0) + 1), tf.config.list_physical_devices("GPU"))
+"""
+
+
+@pytest.mark.skipif(quiet.gpu_driver_present(), reason="a machine with an NVIDIA driver")
+@pytest.mark.parametrize("order", ["tf_first", "helpers_first"])
+def test_no_cuinit_error_on_a_cpu_only_machine(order):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}  # every other C++ line still shows
+    done = subprocess.run([sys.executable, "-c", PROGRAM, order], capture_output=True, text=True,
+                          cwd=config.ROOT, timeout=300, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "2.0 []"
+    assert "cuInit" not in done.stderr
+    assert "Could not find cuda drivers" in done.stderr  # other logging still shows
+
+
+def test_only_the_known_beam_messages_are_dropped(caplog):
+    caplog.set_level(logging.WARNING)
+    for name, starts in quiet.BEAM_NOISE.items():
+        logger = logging.getLogger(None if name == "root" else name)
+        logger.warning(starts[0] + "; details")
+        logger.warning("a real warning from %s", name)
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [f"a real warning from {name}" for name in quiet.BEAM_NOISE]
+
+
+def test_muted_stderr_mutes_descriptor_2_only_inside(capfd):
+    with quiet.muted_stderr():
+        os.write(2, b"hidden\n")
+    os.write(2, b"shown\n")
+    assert capfd.readouterr().err == "shown\n"
