@@ -106,10 +106,6 @@ def test_notebook_imports_stage_faces(path: Path):
             )
 
 
-NEXT_STEPS_PENDING = {"06_beam.ipynb"}
-"""Notebooks whose Next steps do not point to the following notebook yet (their owner's change)."""
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_ends_with_next_steps_to_the_following_one(path: Path):
     cells = _cells(path)
@@ -120,8 +116,6 @@ def test_notebook_ends_with_next_steps_to_the_following_one(path: Path):
     following = next((p for p in NOTEBOOKS if p.name > path.name), None)
     if following is None:
         return
-    if path.name in NEXT_STEPS_PENDING:
-        pytest.skip(f"{path.name}: Next steps do not name {following.name} yet")
     number = following.name[:2]
     assert re.search(rf"\b{number}_\w+\.ipynb|[Nn]otebook {number}\b", last), (
         f"{path.name}: Next steps do not point to {following.name}"
