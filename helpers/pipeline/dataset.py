@@ -33,9 +33,9 @@ decoded frame size (about 0.1 s each), so the first batches are slower. (The var
 ``"all"`` mode uses plain float ops instead.)
 
 Clips shorter than a window are looped (``short="loop"``) or padded with black frames
-(``short="pad"``, which also adds ``mask``); a record with no frames at all is an error that
-names its shard. Output: ``{'image': float32 [B, T, H, W, 3] in [0, 1],
-'label': int32 [B], 'label_name': string [B], 'id': string [B]}`` or ``(image, label)``.
+(``short="pad"``, which also adds ``mask``); a record with no frames at all is an error that names
+its shard, and so is a damaged record (a failed CRC). Output: ``{'image': float32 [B, T, H, W, 3] in
+[0, 1], 'label': int32 [B], 'label_name': string [B], 'id': string [B]}`` or ``(image, label)``.
 """
 
 from __future__ import annotations
@@ -148,6 +148,9 @@ def build_dataset(
         repeat: Repeat forever (after shuffling, before sampling; in eval, every pass reads
             the same windows).
         validate: Check every file's record framing before building (names a bad file).
+            Its record counts also let a damaged record (a failed CRC) raise an error
+            naming its file and record while iterating; without, TensorFlow's names
+            only a byte offset.
         return_indices: Add ``frame_index``: the chosen frame numbers per clip.
         cycle_length: Files read at once by the interleave.
         decode_all: Decode EVERY frame, then pick the window (the slow way some readers do it);
@@ -187,7 +190,8 @@ def build_dataset(
 
     # 1-2. Shuffle the shards (training only), parallel interleave over them.
     ds = source_dataset(paths, mode, indexes, gz, training=training, seed=seed,
-                        cycle_length=cycle_length, deterministic=deterministic)  # fmt: skip
+                        cycle_length=cycle_length, deterministic=deterministic,
+                        counts=counts)  # fmt: skip
     if training:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
 

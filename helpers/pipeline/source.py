@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from helpers.records import index as record_index
 from helpers.records import parse_context, parse_example
-from helpers.records.framing import RecordFileError, is_gzip
+from helpers.records.framing import FOOTER_BYTES, HEADER_BYTES, RecordFileError, is_gzip
 
 __all__ = ["READ_MODES", "SMALL_RECORD_BYTES", "chosen_frames", "read_mode", "source_dataset"]
 
@@ -74,19 +74,25 @@ def read_mode(
 
 def source_dataset(
     paths: list[str], mode: str, indexes: list[str] | None, gz: list[bool], *, training: bool,
-    seed: int, cycle_length: int, deterministic: bool,
+    seed: int, cycle_length: int, deterministic: bool, counts: list[int] | None = None,
 ) -> tf.data.Dataset:  # fmt: skip
     """Stages 1-2: shuffled shards (training), interleaved; yields ``(shard, serialized)``.
 
-    ``serialized`` is a whole record (``mode="record"``) or the record's index entry.
+    ``serialized`` is a whole record (``mode="record"``) or the record's index entry. With
+    ``counts`` (records per shard, from validation), a file that cannot be read to its end (a
+    flipped byte fails a CRC) raises an error naming it and the damaged record (see
+    :func:`_named_errors`); without, TensorFlow's own error names only a byte offset.
     """
     tables = indexes if mode == "index" else paths
-    ds = tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(tables), gz))
+    sizes = tf.constant([-1] * len(paths) if counts is None else counts, tf.int64)
+    ds = tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(tables), gz, sizes))
     if training:
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
 
-    def read(path: tf.Tensor, table: tf.Tensor, is_gz: tf.Tensor) -> tf.data.Dataset:
+    def read(path: tf.Tensor, table: tf.Tensor, is_gz: tf.Tensor, count: tf.Tensor):
         records = tf.data.TFRecordDataset(table, tf.where(is_gz, "GZIP", ""))
+        if counts is not None:
+            records = _named_errors(records, table, is_gz, count)
         return records.map(lambda serialized: (path, serialized))
 
     return ds.interleave(
@@ -95,6 +101,43 @@ def source_dataset(
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=deterministic,
     )
+
+
+def _named_errors(
+    records: tf.data.Dataset, table: tf.Tensor, is_gz: tf.Tensor, count: tf.Tensor
+) -> tf.data.Dataset:
+    """``records`` of one file, whose read errors name the file and the damaged record.
+
+    TensorFlow's error for a damaged record (``DataLossError: corrupted record at 1246835``)
+    does not say which of many shards it is. So read errors end the file quietly
+    (``ignore_errors`` moves on to the next file), an error-raising element follows the file's
+    records, and ``take(count)`` stops before that element whenever all ``count`` records were
+    read. Only a file that stopped short reaches it: it reads the file again to find the
+    damaged record and fails naming both. Plain TF ops, so the dataset stays serializable.
+    """
+    reached = tf.data.Dataset.from_tensors(table).map(lambda t: _damage_error(t, is_gz, count))
+    return records.ignore_errors().concatenate(reached).take(count)
+
+
+def _damage_error(table: tf.Tensor, is_gz: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
+    """Fails with ``<file>: record K (at byte B) is damaged``; runs only when a read failed."""
+
+    def walk(seen: tuple[tf.Tensor, tf.Tensor], record: tf.Tensor):
+        size = tf.cast(tf.strings.length(record), tf.int64) + HEADER_BYTES + FOOTER_BYTES
+        return seen[0] + 1, seen[1] + size  # records read whole, and where the next one starts
+
+    readable = tf.data.TFRecordDataset(table, tf.where(is_gz, "GZIP", "")).ignore_errors()
+    good, start = readable.reduce((tf.constant(0, tf.int64), tf.constant(0, tf.int64)), walk)
+    where = tf.where(is_gz, " of the decompressed data", "")
+    damaged = tf.strings.join([
+        table, ": record ", tf.strings.as_string(good), " (at byte ", tf.strings.as_string(start),
+        where, ") is damaged: it fails its CRC check or cannot be read (",
+        tf.strings.as_string(good), " of ", tf.strings.as_string(count), " records read)",
+    ])  # fmt: skip
+    retry = tf.strings.join([table, ": a read failed, but the file now reads whole: retry"])
+    check = tf.debugging.Assert(False, [tf.where(good < count, damaged, retry)])
+    with tf.control_dependencies([check]):
+        return tf.identity(table)
 
 
 def _non_empty(count: tf.Tensor, path: tf.Tensor, *record) -> tf.Tensor:

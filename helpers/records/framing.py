@@ -113,7 +113,8 @@ def check_record_file(path: str, compressed: bool | None = None) -> int:
     """Walks the TFRecord framing of one file and returns its record count.
 
     Reads only the 12-byte length headers (and seeks over the bodies) of plain files; GZIP
-    files are streamed through ``gzip``. CRCs are not checked.
+    files are streamed through ``gzip``. Only the lengths' CRCs are checked (the pipeline
+    checks the records' as it reads them).
 
     Args:
         path: A ``.tfrecord`` file (or ``.gz`` when compressed).
@@ -123,7 +124,8 @@ def check_record_file(path: str, compressed: bool | None = None) -> int:
         The number of records in the file.
 
     Raises:
-        RecordFileError: The file is missing, empty, truncated or not valid GZIP.
+        RecordFileError: The file is missing, empty, truncated, has a damaged length header or
+            is not valid GZIP.
     """
     import tensorflow as tf  # gfile reads every filesystem; kept out of the writing workers
 
@@ -139,6 +141,8 @@ def check_record_file(path: str, compressed: bool | None = None) -> int:
             return _count_gzip(path)
         return count_plain(path, size)
     except RecordFileError as err:
+        if is_gzip(path, compressed):  # (the hint below is for GZIP data read as plain)
+            raise
         with tf.io.gfile.GFile(path, "rb") as f:
             if f.read(2) == b"\x1f\x8b":  # read as plain, but it is GZIP data
                 raise RecordFileError(path, f"{err.reason}; the file is GZIP-compressed: pass "
@@ -152,7 +156,7 @@ def count_plain(path: str, size: int) -> int:
     """Counts the records of a plain TFRecord file of ``size`` bytes, reading only the headers.
 
     Raises:
-        RecordFileError: The file ends inside a record.
+        RecordFileError: The file ends inside a record, or a record's length is damaged.
     """
     import tensorflow as tf  # gfile reads every filesystem; kept out of the writing workers
 
@@ -163,7 +167,7 @@ def count_plain(path: str, size: int) -> int:
             header = f.read(HEADER_BYTES)
             if len(header) < HEADER_BYTES:
                 raise RecordFileError(path, f"truncated record header after {count} records")
-            (length,) = struct.unpack("<Q", header[:8])
+            length = _length(path, header, count)
             pos += HEADER_BYTES + length + FOOTER_BYTES
             if pos > size:
                 raise RecordFileError(path, f"truncated record {count} ({length} bytes)")
@@ -180,11 +184,23 @@ def _count_gzip(path: str) -> int:
         while header := stream.read(HEADER_BYTES):
             if len(header) < HEADER_BYTES:
                 raise RecordFileError(path, f"truncated record header after {count} records")
-            (length,) = struct.unpack("<Q", header[:8])
+            length = _length(path, header, count)
             if len(stream.read(length + FOOTER_BYTES)) < length + FOOTER_BYTES:
                 raise RecordFileError(path, f"truncated record {count} ({length} bytes)")
             count += 1
     return count
+
+
+def _length(path: str, header: bytes, count: int) -> int:
+    """The record length a 12-byte header holds, after checking it against its CRC.
+
+    A damaged length would otherwise read as "truncated", or (in a GZIP stream, whose size is
+    unknown) ask for exabytes.
+    """
+    if masked_crc(header[:8]) != struct.unpack("<I", header[8:12])[0]:
+        raise RecordFileError(path, f"record {count}'s length header fails its CRC check "
+                              "(the file is damaged)")  # fmt: skip
+    return struct.unpack("<Q", header[:8])[0]
 
 
 def crc32c(data: bytes) -> int:
