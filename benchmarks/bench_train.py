@@ -72,11 +72,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="most epochs (decay length)")
     parser.add_argument("--budget-min", type=float, default=GOAL_MINUTES, help="training budget")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--work", help="work folder (default: a new temporary one); rerun "
+                        "with the same folder to resume the seeds' runs after an interruption")
     args = parser.parse_args(argv)
     q = args.quick
     epochs = 2 if q else args.epochs
     records_dir = sample.ensure_sample_records(size=64)
-    work = Path(tempfile.mkdtemp(prefix="bench_train_"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench_train_"))
     rows: list[tuple[str, ...]] = []
     lines: list[str] = []
     base_cfg = train.TrainConfig(

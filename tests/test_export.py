@@ -148,10 +148,10 @@ def test_int8_layer_errors_and_selective_int8(exported, tmp_path):
     keep = [e.tensor for e in errors[:3]]
     path = formats.selective_int8(stream, calibration, tmp_path / "sel.tflite", resolution=RES,
                                   keep_float=keep)  # fmt: skip
-    interpreter = tf.lite.Interpreter(str(path))
+    interpreter = train.TFLiteStream(path).interpreter
     dtypes = {d["name"]: d["dtype"] for d in interpreter.get_tensor_details()}
     assert all(dtypes.get(name) == np.float32 for name in keep)  # those layers stayed float
-    full_int8 = tf.lite.Interpreter(str(paths["int8"]))
+    full_int8 = train.TFLiteStream(paths["int8"]).interpreter
     full = {d["name"]: d["dtype"] for d in full_int8.get_tensor_details()}
     assert any(full.get(name) == np.int8 for name in keep)  # ...and were int8 before
     logits = train.TFLiteStream(path).stream_logits(video)

@@ -21,11 +21,15 @@ writes an int8 model that keeps the worst layers in float.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import io
+import math
 import os
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +39,7 @@ import tensorflow as tf
 import tf_keras
 
 from helpers.train import export
-from helpers.train.tflite import TFLiteStream
+from helpers.train.tflite import Interpreter, TFLiteStream
 from helpers.utils.atomic import atomic_write_bytes
 
 __all__ = [
@@ -61,7 +65,10 @@ def calibration_inputs(
     Returns:
         A function returning a fresh iterator of ``{**states, "image": [1, 1, H, W, 3]}``.
     """
-    step = tf.function(lambda inputs: stream(inputs, training=False))
+
+    @tf.function  # a named function: autograph cannot read a lambda's source and warns
+    def step(inputs: dict[str, tf.Tensor]):
+        return stream(inputs, training=False)
 
     def generate() -> Iterable[dict[str, np.ndarray]]:
         for clip in clips:
@@ -209,11 +216,22 @@ class LayerError:
     max_abs_error: float
 
 
+@contextlib.contextmanager
+def _quiet_debugger():
+    """Hides the deprecation warning of the tf.lite.Interpreter the debugger uses inside.
+
+    The debugger has no LiteRT version yet; our own code runs LiteRT (:class:`TFLiteStream`).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+        yield
+
+
 def _debugger(stream: tf_keras.Model, calibration, resolution: int, saved_dir: str, options=None):
     """TFLite's QuantizationDebugger over the int8 conversion (inputs as lists, in its order)."""
     # The input order of a float32 conversion of the same SavedModel (cheap: no calibration).
     content = export._converter(saved_dir, "float32", None).convert()
-    probe = tf.lite.Interpreter(model_content=content)
+    probe = Interpreter(model_content=content)
     names = probe.get_signature_list()["serving_default"]["inputs"]
     by_index = {probe.get_signature_runner().get_input_details()[n]["index"]: n for n in names}
     order = [by_index[d["index"]] for d in probe.get_input_details()]
@@ -223,9 +241,10 @@ def _debugger(stream: tf_keras.Model, calibration, resolution: int, saved_dir: s
             yield [inputs[name] for name in order]
 
     converter = export._converter(saved_dir, "int8", calibration)
-    return tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=as_lists, debug_options=options
-    )
+    with _quiet_debugger():
+        return tf.lite.experimental.QuantizationDebugger(
+            converter=converter, debug_dataset=as_lists, debug_options=options
+        )
 
 
 def int8_layer_errors(
@@ -242,19 +261,20 @@ def int8_layer_errors(
     Returns:
         :class:`LayerError` rows, worst first.
     """
-    import pandas as pd  # only here: the debugger's table (pandas comes with the Model Garden)
-
     with tempfile.TemporaryDirectory() as tmp:
         export.tflite_saved_model(stream, tmp, resolution)
         debugger = _debugger(stream, calibration, resolution, tmp)
-        debugger.run()
+        with _quiet_debugger():
+            debugger.run()
         buf = io.StringIO()
         debugger.layer_statistics_dump(buf)
-    table = pd.read_csv(io.StringIO(buf.getvalue()))
-    table["rmse_per_scale"] = np.sqrt(table["mean_squared_error"]) / table["scale"]
-    table = table.sort_values("rmse_per_scale", ascending=False)
-    rows = [LayerError(str(r.tensor_name), str(r.op_name), float(r.rmse_per_scale),
-                       float(r.max_abs_error)) for r in table.itertuples()]  # fmt: skip
+    rows = []
+    for r in csv.DictReader(io.StringIO(buf.getvalue())):
+        scale = float(r["scale"])
+        rmse = math.sqrt(float(r["mean_squared_error"]))
+        rows.append(LayerError(r["tensor_name"], r["op_name"], rmse / scale if scale else math.inf,
+                               float(r["max_abs_error"])))  # fmt: skip
+    rows.sort(key=lambda e: e.rmse_per_scale, reverse=True)
     return rows[:top] if top else rows
 
 
@@ -277,5 +297,6 @@ def selective_int8(
         export.tflite_saved_model(stream, tmp, resolution)
         options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(keep_float))
         debugger = _debugger(stream, calibration, resolution, tmp, options)
-        content = debugger.get_nondebug_quantized_model()
+        with _quiet_debugger():
+            content = debugger.get_nondebug_quantized_model()
     return atomic_write_bytes(Path(path), content)

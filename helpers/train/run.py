@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,7 @@ def finetune(
     run = Path(run_dir)
     cfg = cfg or TrainConfig()
     data = record_datasets(records_dir, cfg, validation_fraction=validation_fraction)
-    if cfg.num_classes != len(data.labels):
-        from dataclasses import replace  # the manifest, not the default, knows the class count
-
+    if cfg.num_classes != len(data.labels):  # the manifest, not the default, knows the count
         cfg = replace(cfg, num_classes=len(data.labels))
         data = record_datasets(records_dir, cfg, validation_fraction=validation_fraction)
     steps = steps_per_epoch or data.steps_per_epoch
