@@ -47,12 +47,14 @@ class EvalResult:
         confusion: ``[C, C]`` counts, rows = true class, columns = predicted class.
         y_true: True labels ``[N]``.
         y_pred: Predicted labels ``[N]``.
+        loss: Mean cross-entropy of the logits (breaks ties between equal accuracies).
     """
 
     accuracy: float
     confusion: np.ndarray
     y_true: np.ndarray
     y_pred: np.ndarray
+    loss: float = float("nan")
 
 
 _INFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -106,7 +108,12 @@ def _scores(y_true: np.ndarray, logits: np.ndarray, num_classes: int) -> EvalRes
     """Top-1 predictions, accuracy and confusion matrix from labels and logits."""
     y_pred = logits.argmax(-1)
     acc = float((y_true == y_pred).mean()) if len(y_true) else 0.0
-    return EvalResult(acc, confusion_matrix(y_true, y_pred, num_classes), y_true, y_pred)
+    loss = float("nan")
+    if len(y_true):
+        shifted = logits - logits.max(-1, keepdims=True)  # log-softmax, stable
+        log_p = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        loss = float(-log_p[np.arange(len(y_true)), y_true].mean())
+    return EvalResult(acc, confusion_matrix(y_true, y_pred, num_classes), y_true, y_pred, loss)
 
 
 def evaluate(model: tf_keras.Model, ds: tf.data.Dataset, num_classes: int) -> EvalResult:
@@ -142,8 +149,13 @@ def plot_confusion(
     return fig
 
 
-def plot_history(history: list[dict[str, float]]) -> Figure:
-    """Draws training loss and train/test accuracy per epoch."""
+def plot_history(history: list[dict[str, float]], selected: int | None = None) -> Figure:
+    """Draws training loss and train/validation accuracy per epoch.
+
+    Args:
+        history: :attr:`helpers.train.Trainer.history`.
+        selected: The epoch whose checkpoint was kept (marked), if any.
+    """
     fig = Figure(figsize=(10, 3.5))
     ax_loss, ax_acc = fig.subplots(1, 2)
     epochs = [h["epoch"] for h in history]
@@ -151,12 +163,14 @@ def plot_history(history: list[dict[str, float]]) -> Figure:
     ax_loss.set_xlabel("epoch")
     ax_loss.set_title("loss")
     ax_acc.plot(epochs, [h["accuracy"] for h in history], "o-", label="train (augmented)")
-    if history and "test_accuracy" in history[0]:
-        ax_acc.plot(epochs, [h["test_accuracy"] for h in history], "s-", label="test")
+    if history and "val_accuracy" in history[0]:
+        ax_acc.plot(epochs, [h["val_accuracy"] for h in history], "s-", label="validation")
+    if selected is not None:
+        ax_acc.axvline(selected, color="gray", linestyle="--", label=f"selected (epoch {selected})")
     ax_acc.set_ylim(0, 1.02)
     ax_acc.set_xlabel("epoch")
     ax_acc.set_title("accuracy")
-    ax_acc.legend()
+    ax_acc.legend(loc="lower right")
     fig.tight_layout()
     return fig
 

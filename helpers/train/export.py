@@ -9,7 +9,8 @@ take them unchanged::
     export.export_base(base_model, "exports/base")               # serving_default: image -> logits
     export.export_stream(stream, "exports/stream")               # init_states + call
     export.export_tflite(stream, "exports/stream.tflite", resolution=64, quantize=False)
-    export.export_tflite_variants(stream, {"f.tflite": False, "q.tflite": True}, resolution=64)
+    export.export_tflite_variants(stream, {"f.tflite": "float32", "h.tflite": "float16"},
+                                  resolution=64)             # also "dynamic" and "int8"
     movinet.load_movinet(source="exports/stream", mode="stream") # hub.load under the hood
 
 The SavedModels are written from a small ``tf.Module`` holding the model's variables and traced
@@ -26,9 +27,10 @@ import os
 import shutil
 import tempfile
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 import tf_keras
 
@@ -41,6 +43,8 @@ __all__ = [
     "export_tflite",
     "export_tflite_variants",
     "path_size",
+    "TFLITE_FORMATS",
+    "tflite_saved_model",
     "stream_from_base",
 ]
 
@@ -233,32 +237,75 @@ def export_tflite(
     return export_tflite_variants(model, {path: quantize}, resolution=resolution)[0]
 
 
+TFLITE_FORMATS: tuple[str, ...] = ("float32", "float16", "dynamic", "int8")
+"""TFLite variants: float32; float16 weights; dynamic-range (int8 weights, float activations);
+full-integer int8 (weights and activations, calibrated on a representative dataset)."""
+
+Calibration = Callable[[], Iterable[dict[str, np.ndarray]]]
+
+
+def _converter(saved_dir: str, fmt: str | bool, calibration: Calibration | None):
+    """A TFLite converter over ``saved_dir`` set up for one of :data:`TFLITE_FORMATS`."""
+    fmt = {False: "float32", True: "dynamic"}.get(fmt, fmt) if isinstance(fmt, bool) else fmt
+    if fmt not in TFLITE_FORMATS:
+        raise ValueError(f"unknown TFLite format {fmt!r}; expected one of {TFLITE_FORMATS}")
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_dir)
+    if fmt != "float32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if fmt == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if fmt == "int8":
+        if calibration is None:
+            raise ValueError("the int8 format needs calibration inputs (a representative dataset)")
+        converter.representative_dataset = calibration
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    return converter
+
+
+def tflite_saved_model(model: tf_keras.Model, saved_dir: str | os.PathLike, resolution: int) -> str:
+    """Saves the one-frame ``serving_default`` that a TFLite converter reads."""
+    _, predict = _stream_functions(model, (1, 1, resolution, resolution, 3))
+    module = _holder(model)
+    module.predict = predict
+    tf.saved_model.save(module, str(saved_dir), signatures={"serving_default": predict})
+    return str(saved_dir)
+
+
 def export_tflite_variants(
-    model: tf_keras.Model, paths: Mapping[str | os.PathLike, bool], *, resolution: int
+    model: tf_keras.Model,
+    paths: Mapping[str | os.PathLike, str | bool],
+    *,
+    resolution: int,
+    calibration: Calibration | None = None,
 ) -> list[Path]:
     """Writes several TFLite conversions of one stream model from ONE trace and save.
 
-    ``paths`` maps each output file to its ``quantize`` flag (see :func:`export_tflite`)::
+    ``paths`` maps each output file to its format, one of :data:`TFLITE_FORMATS` (``False`` and
+    ``True`` still mean ``"float32"`` and ``"dynamic"``)::
 
-        export_tflite_variants(stream, {"f.tflite": False, "q.tflite": True}, resolution=172)
+        export_tflite_variants(stream, {"f.tflite": "float32", "q.tflite": "dynamic"},
+                               resolution=172)
 
     The trace and the SavedModel the converter reads are made once: two variants this way took
     0.72-0.85 of the time of two :func:`export_tflite` calls (A0 at 32 pixels, 2 cores), and
     give byte-identical files.
 
+    Args:
+        model: A stream model (``use_external_states=True``).
+        paths: Output file -> format.
+        resolution: Frame height and width.
+        calibration: For ``"int8"``: a function returning an iterable of input dicts
+            (``{**states, "image": [1, 1, H, W, 3]}``), e.g.
+            :func:`helpers.train.formats.calibration_inputs`.
+
     Returns:
         The files written, in the order of ``paths``.
     """
-    _, predict = _stream_functions(model, (1, 1, resolution, resolution, 3))
-    module = _holder(model)
-    module.predict = predict
     written = []
     with tempfile.TemporaryDirectory() as tmp:
-        tf.saved_model.save(module, tmp, signatures={"serving_default": predict})
-        for path, quantize in paths.items():
-            converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
-            if quantize:
-                converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        tflite_saved_model(model, tmp, resolution)
+        for path, fmt in paths.items():
+            converter = _converter(tmp, fmt, calibration)
             out = Path(path)
             out.parent.mkdir(parents=True, exist_ok=True)
             written.append(atomic_write_bytes(out, converter.convert()))
