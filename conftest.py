@@ -12,12 +12,18 @@ import pytest
 
 SLOWEST_FIRST: tuple[str, ...] = (
     "notebooks/05_finetune.ipynb",
+    "tests/test_online_paths.py",
     "tests/test_train.py",
     "tests/test_export.py",
+    "tests/test_train_cli.py",
+    "notebooks/07_pipeline_speed.ipynb",
+    "notebooks/03_pipeline.ipynb",
     "notebooks/04_movinet.ipynb",
+    "tests/test_tutorial_dataset.py",
+    "tests/test_snippets.py",
     "tests/test_movinet.py",
     "tests/test_pipeline.py",
-    "notebooks/07_pipeline_speed.ipynb",
+    "tests/test_dask.py",
 )
 """Files measured slowest in CI (``--durations``), slowest first; the rest keep their order."""
 

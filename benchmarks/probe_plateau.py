@@ -1,4 +1,4 @@
-"""Issue 24: where does the fine-tuning plateau come from? Measured on VALIDATION only.
+"""Where does the fine-tuning plateau come from? Measured on the VALIDATION split only.
 
 Trains MoViNet-A0 from scratch (TrainConfig defaults) and after every epoch reads, on the
 validation groups:
@@ -9,7 +9,7 @@ validation groups:
   (un-augmented) training batches, restored afterwards (BN statistics);
 * ``fit``: eval-mode accuracy on un-augmented training clips (does the model fit its data?).
 
-    PYTHONPATH=. python notes/issue-24_probe.py --schedule constant --epochs 40
+    python benchmarks/probe_plateau.py --schedule constant --epochs 40
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import json
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
-from helpers import config, pipeline, train
+from helpers import config, pipeline, records, train
 from helpers.train import data as train_data
 
 
@@ -42,8 +42,7 @@ def main() -> None:
     folder = config.DATA_DIR / "records" / "sample_none_s64"
     data = train.record_datasets(folder, cfg)
     lin = train.record_datasets(folder, cfg, eval_sampling="linspace", num_clips=3)
-    files = [str(folder / s["file"]) for s in __import__("json").load(
-        open(folder / "manifest.json"))["splits"]["train"]["shards"]]
+    files = records.shard_files(folder, "train")
     clean = pipeline.build_dataset(files, num_frames=cfg.num_frames, stride=cfg.frame_stride,
                                    image_size=cfg.resolution, batch_size=1, sampling="middle")
     clean = train_data._only(clean, data.carve.validation_ids, False, 16, False).cache()
@@ -72,9 +71,8 @@ def main() -> None:
             v.assign(s)
         rows.append(row)
         print(json.dumps({k: round(v, 3) for k, v in row.items()}), flush=True)
-        json.dump({"args": vars(args), "rows": rows}, open(args.out, "w"))
+        Path(args.out).write_text(json.dumps({"args": vars(args), "rows": rows}))
     print("done", file=sys.stderr)
-    _ = np
 
 
 if __name__ == "__main__":
