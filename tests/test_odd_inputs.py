@@ -1,11 +1,15 @@
 """Odd videos made on the fly with the bundled ffmpeg: exact frame counts and container times.
 
-Variable frame rate, 1000 fps, 0.5 fps, non-square pixels, rotation, a stream cut mid-way and
-broken links: each asserts the frames and timestamps a user should get, not just "no crash".
+Variable frame rate, 1000 fps, 0.5 fps, a header rate the timestamps contradict, non-square
+pixels, rotation, a stream cut mid-way and broken links: each asserts the frames and timestamps a
+user should get, not just "no crash". Then the reports: a full disk during extract, and an unknown
+UCF101 test class without ``classInd.txt``.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -145,3 +149,92 @@ def test_broken_and_looping_links_are_listed_and_fail_with_a_reason(tmp_path, od
     assert set(reasons) == {"cat/dangling", "cat/loop_a", "cat/loop_b"}
     assert reasons["cat/dangling"].startswith("broken symbolic link")
     assert reasons["cat/loop_a"] == "symbolic link loop"
+
+
+@pytest.fixture(scope="module")
+def wrong_rate(tmp_path_factory) -> Path:
+    """An mkv whose header says 10 fps while its frames are stamped 0.2 s apart (5 fps).
+
+    The frames are re-timed without re-encoding (``setts``); the stream keeps its 10 fps, which
+    the muxer writes as the track's default duration.
+    """
+    d = tmp_path_factory.mktemp("rate")
+    ten = synth(d / "ten.mp4", 10, 2, "-bf", "0")
+    slow = d / "slow.mkv"
+    ffmpeg("-i", str(ten), "-c", "copy", "-bsf:v", "setts=ts=TS*2", str(slow))
+    return slow
+
+
+def test_a_wrong_header_rate_gives_the_container_times(wrong_rate):
+    assert probe(wrong_rate).fps == 10  # the header's claim
+    clip = decode(wrong_rate)
+    assert ms(clip) == [200.0 * i for i in range(20)]  # not i * 100 (index / header fps)
+    assert clip.source_fps == 10 and clip.average_fps == pytest.approx(5.0)
+    assert not clip.vfr  # one steady rate, just not the stated one
+    resampled = decode(wrong_rate, fps=10)  # every frame held until the next: 0, 0, 200, 200...
+    assert ms(resampled) == [200.0 * (i // 2) for i in range(40)]
+
+
+WHOLE_BUT_PARTIAL = (  # a known false alarm, left for a follow-up
+    "OpenCV estimates an mkv's frame count as duration x header fps (39 here), so a whole file "
+    "is reported as a partial decode"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=WHOLE_BUT_PARTIAL)
+def test_a_wrong_header_rate_is_not_reported_as_a_partial_decode(wrong_rate):
+    clip = decode(wrong_rate)
+    assert frames.partial_decode(clip.num_decoded, clip.header_frame_count) is None
+
+
+def test_extract_on_a_full_disk_is_one_error_line_and_leaves_no_temporaries(
+    tmp_path, odd, monkeypatch, capsys
+):
+    from helpers.extract import cli as extract_cli
+    from helpers.frames import jpeg
+
+    src = tmp_path / "src" / "cat"
+    src.mkdir(parents=True)
+    for name in ("sar", "half", "1000"):
+        os.symlink(odd[name], src / f"{name}.mp4")
+    writes = []
+
+    def full(path: str, data: bytes) -> None:  # the disk fills up in the middle of a video
+        if len(writes) == 12:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        writes.append(path)
+        Path(path).write_bytes(data)
+
+    monkeypatch.setattr(jpeg, "_write_new", full)
+    out = tmp_path / "out"
+    status = extract_cli.main(["--folder", str(tmp_path / "src"), "--out", str(out),
+                               "--fps", "5", "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and len(writes) == 12
+    assert err.count("\n") == 1 and err.startswith("error: ") and "No space left" in err, err
+    left = [p.name for p in out.rglob("*") if p.name.startswith(".tmp") or ".incomplete" in p.name]
+    assert left == [], left
+    for index in out.rglob("index.json"):  # whatever finished before the disk filled is whole
+        assert len(list(index.parent.glob("*.jpg"))) == len(json.loads(index.read_text())["frames"])
+
+
+def ucf_lists_without_class_index(tmp_path: Path) -> Path:
+    """UCF101 split lists with no ``classInd.txt``; line 3 of the test list has a new class."""
+    splits = tmp_path / "lists"
+    splits.mkdir()
+    train = ["Alpha/v_Alpha_g01_c01.avi", "Beta/v_Beta_g01_c01.avi"]
+    test = ["Alpha/v_Alpha_g02_c01.avi", "Beta/v_Beta_g02_c01.avi", "Gamma/v_Gamma_g02_c01.avi"]
+    (splits / "trainlist01.txt").write_text("\r\n".join(train) + "\r\n")
+    (splits / "testlist01.txt").write_text("\r\n".join(test) + "\r\n")
+    return splits
+
+
+def test_ucf101_without_class_index_names_the_line_of_an_unknown_test_class(tmp_path):
+    splits = ucf_lists_without_class_index(tmp_path)
+    train = sources.ucf101_items(tmp_path, splits, "train")
+    known = sources.build_label_map(train)
+    with pytest.raises(sources.SourceFormatError) as err:
+        sources.ucf101_items(tmp_path, splits, "test", label_map=known)
+    assert (err.value.file, err.value.line_no) == (str(splits / "testlist01.txt"), 3)
+    assert err.value.what == "class 'Gamma' is not among the 2 training classes"
+    assert len(sources.ucf101_items(tmp_path, splits, "test")) == 3  # no label map: no check

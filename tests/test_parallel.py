@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
+import time
 import types
+from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from helpers.utils import parallel
@@ -82,3 +87,73 @@ def test_workers_die_with_a_killed_parent():
     finally:
         proc.kill()
     assert proc.returncode == -9
+
+
+def _group(pgid: int) -> list[str]:
+    """The live (not zombie) processes of process group ``pgid``, as ``"pid cmdline"``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # it exited while we looked
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(f"{pid} {cmdline[:100]}")
+    return found
+
+
+def _videos(folder: Path, count: int = 12) -> None:
+    """Small MJPG videos, enough that a 2-worker extract is still running when it is killed."""
+    frame = np.zeros((96, 96, 3), np.uint8)
+    for i in range(count):
+        path = folder / f"c{i % 2}" / f"v{i:02d}.avi"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (96, 96))
+        for k in range(120):
+            frame[:] = k
+            writer.write(frame)
+        writer.release()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SPAWNED = "import sys, types; sys.modules['zmq'] = types.ModuleType('zmq')  # as in Jupyter\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_no_worker_outlives_a_killed_extract(tmp_path, start):
+    _videos(tmp_path / "src")
+    out = tmp_path / "out"
+    args = ["--folder", str(tmp_path / "src"), "--out", str(out), "--workers", "2", "--size", "64"]
+    code = (SPAWNED if start == "spawn" else "") + "from helpers.extract.cli import main\n"
+    cmd = [sys.executable, "-c", code + "sys.exit(main())", *args] if start == "spawn" else [
+        sys.executable, "-m", "helpers.extract", *args]  # fmt: skip
+    # Its own process group: the workers are found by it after the parent is gone.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, start_new_session=True, cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not any(out.rglob("index.json")) and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the workers have written something: mid-run
+        workers = _group(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert len(workers) >= 3, f"not mid-run with 2 workers: {workers}"
+        gone_by = time.monotonic() + 2.0
+        while _group(proc.pid) and time.monotonic() < gone_by:
+            time.sleep(0.02)
+        assert _group(proc.pid) == [], "a worker outlived the killed extract by 2 s"
+        assert not (out / "extract_report.json").exists(), "the extract finished before the kill"
+    finally:
+        for line in _group(proc.pid):  # never leave one behind, even when failing
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_is_gone(monkeypatch):
+    exits = []
+    monkeypatch.setattr(parallel.os, "_exit", exits.append)
+    monkeypatch.setattr(parallel, "_WATCH_SECONDS", 0.01)
+    parallel._watch_parent(os.getppid() + 1)  # not our parent: as after the parent's death
+    assert exits == [1]

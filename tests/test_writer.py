@@ -523,3 +523,22 @@ def test_cli_folder_partial_decode_full_disk_and_unwritable_output(tmp_path, cap
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err, err
     assert _cli_files(tmp_path / "full") == ["train"]
+
+
+def test_cli_ucf101_without_class_index_names_the_line_of_an_unknown_test_class(tmp_path, capsys):
+    splits = tmp_path / "lists"
+    splits.mkdir()
+    (splits / "trainlist01.txt").write_text(
+        "Alpha/v_Alpha_g01_c01.avi\r\nBeta/v_Beta_g01_c01.avi\r\n"
+    )
+    (splits / "testlist01.txt").write_text(
+        "Alpha/v_Alpha_g02_c01.avi\r\nGamma/v_Gamma_g02_c01.avi\r\n"
+    )
+    out = tmp_path / "out"
+    status = writer_cli.main(["ucf101", "--videos", str(tmp_path), "--splits", str(splits),
+                              "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    where = f"error: {splits / 'testlist01.txt'}:2: "
+    assert err.startswith(where + "class 'Gamma' is not among the 2 training classes"), err
+    assert not out.exists()

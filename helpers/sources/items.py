@@ -130,6 +130,7 @@ def ucf101_items(
     split_dir: str | Path,
     split: str = "train",
     fold: int = 1,
+    label_map: Mapping[str, int] | None = None,
 ) -> list[VideoItem]:
     """Lists the videos of one official UCF101 split.
 
@@ -141,6 +142,8 @@ def ucf101_items(
         split_dir: Folder with ``classInd.txt``, ``trainlistNN.txt``, ``testlistNN.txt``.
         split: ``"train"`` or ``"test"``.
         fold: Which of the official folds (1, 2 or 3).
+        label_map: The training labels, for a test list read without ``classInd.txt``: a
+            line with another class is an error naming it.
 
     Returns:
         Items in file order, with ``split`` set. Paths are not checked for existence.
@@ -148,7 +151,8 @@ def ucf101_items(
     Raises:
         ValueError: Unknown split name.
         SourceFormatError: A malformed line, a line repeating an earlier video, a class
-            missing from classInd.txt, or a train index that contradicts it; not UTF-8.
+            missing from classInd.txt (or, without it, from ``label_map``), or a train index
+            that contradicts it; not UTF-8.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -167,6 +171,9 @@ def ucf101_items(
         label = rel.split("/")[0]
         if classes is not None and label not in classes:
             what = f"class {label!r} is not in {class_file.name} ({len(classes)} classes)"
+            raise SourceFormatError(list_file, n, what, line)
+        if classes is None and label_map is not None and label not in label_map:
+            what = f"class {label!r} is not among the {len(label_map)} training classes"
             raise SourceFormatError(list_file, n, what, line)
         if len(parts) == 2:
             if not parts[1].isdigit():

@@ -15,6 +15,8 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,8 @@ __all__ = ["WorkerCrashedError", "run_parallel"]
 T = TypeVar("T")
 R = TypeVar("R")
 _DONE = object()
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+_WATCH_SECONDS = 0.2  # the watchdog's poll, where the kernel cannot kill workers for us
 
 
 class WorkerCrashedError(RuntimeError):
@@ -106,21 +110,39 @@ def run_parallel(
 
 
 def _worker_init(parent: int, initializer: Callable[[], None] | None) -> None:
-    """In each worker: die with the parent process (Linux), then the caller's initializer.
+    """In each worker: die with the parent process, then run the caller's initializer.
 
     A parent killed outright (``kill -9``, the OOM killer) would otherwise leave its workers
-    running: they would finish the queued tasks and write into a folder a rerun is using.
+    running: they would finish the queued tasks and write into a folder a rerun is using. On
+    Linux the kernel kills the worker (``PR_SET_PDEATHSIG``); elsewhere, or if that call fails, a
+    watchdog thread does, within :data:`_WATCH_SECONDS`. A worker started with ``spawn``
+    (Jupyter, after TensorFlow) runs this only after its imports; if the parent died meanwhile,
+    the ``getppid`` check ends it here, before it takes a task.
     """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we could ask to die with it
+        os._exit(1)
     if initializer is not None:
         initializer()
+
+
+def _die_with_parent() -> bool:
+    """Asks the kernel to SIGKILL this process when its parent dies; False if it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library already loaded (glibc or musl)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """Watchdog thread: ends the process once its parent is gone (it is then re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
 
 
 def _pool(workers: int, ctx: Any, initializer: Callable[[], None] | None) -> ProcessPoolExecutor:

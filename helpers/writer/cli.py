@@ -157,10 +157,11 @@ def _read_sources(args: argparse.Namespace) -> tuple[list, list | None, dict | N
     label_map, test = None, None
     if args.source == "ucf101":
         train = sources.ucf101_items(args.videos, args.splits, "train", args.fold)
-        test = sources.ucf101_items(args.videos, args.splits, "test", args.fold)
         class_file = Path(args.splits) / "classInd.txt"
         if class_file.exists():
             label_map = sources.read_class_index(class_file)
+        known = None if label_map else sources.build_label_map(train)  # names an unknown's line
+        test = sources.ucf101_items(args.videos, args.splits, "test", args.fold, known)
     elif args.source == "folder":
         train = sources.folder_items(args.videos)
         if args.test_videos:
