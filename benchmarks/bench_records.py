@@ -44,6 +44,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_extract import bench_decoders, print_decoders  # noqa: E402  (the same decoders)
+
 from helpers import config, frames, records, sample, sources, writer  # noqa: E402
 from helpers.records import framing  # noqa: E402
 from helpers.records import index as record_index  # noqa: E402
@@ -261,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rates = _bench(f"real clips ({len(real) // COPIES} clips x {COPIES})", real, tmp, repeats)
         cpu_per_frame = _breakdown(real[: len(real) // COPIES], tmp, repeats)
+        print("\nwhat time-correct decoding costs the writer's decode, real clips (same run):")
+        print_decoders(bench_decoders({"real": real[: len(real) // COPIES]}, max(2, repeats)))
         start = _start_up(repeats)
         _projection(rates, cpu_per_frame)
     finally:
