@@ -6,7 +6,7 @@ One function, :func:`build_dataset`, builds the whole input pipeline in fixed st
     gather only those JPEGs -> decode -> resize/crop -> augment (training) -> batch -> prefetch
 
 How the chosen JPEGs are gathered (``read=``): shards written by ``helpers.writer`` carry a
-random-access index (``helpers.record_index``), so the pipeline interleaves over the small index
+random-access index (``helpers.records.index``), so the pipeline interleaves over the small index
 entries, then reads just the record's context and the chosen frames' bytes (``"index"``, the
 default when every shard has a current index and records average 512 KB or more). Without an
 index (GZIP shards, shards from other tools), or for small records, it reads and parses whole

@@ -2,7 +2,7 @@
 
 Two ways to get there, with the same result (``helpers.pipeline.build_dataset(read=...)``):
 
-* ``"index"``: interleave over each shard's index (``helpers.record_index``), then read only the
+* ``"index"``: interleave over each shard's index (``helpers.records.index``), then read only the
   record's context and the chosen frames' bytes from the shard. A clip costs the same whether the
   record holds 32 frames or 3000.
 * ``"record"``: interleave over the shards themselves, parse whole records, pick the JPEGs.
@@ -63,12 +63,12 @@ def read_mode(
         return "index", indexes
     if read == "index":
         raise RecordFileError(missing[0], "no current index (GZIP, or run "
-                              "python -m helpers.record_index on the shards)")  # fmt: skip
+                              "python -m helpers.records on the shards)")  # fmt: skip
     plain = [p for p in missing if not is_gzip(p, compressed)]
     if plain:
         warnings.warn(f"{len(plain)} of {len(paths)} shards have no current index (e.g. "
                       f"{plain[0]}): reading whole records. Index them with "
-                      "python -m helpers.record_index", stacklevel=3)  # fmt: skip
+                      "python -m helpers.records", stacklevel=3)  # fmt: skip
     return "record", None
 
 
