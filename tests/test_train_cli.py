@@ -69,6 +69,7 @@ def test_kill_9_then_rerun_resumes_and_reports(tmp_path):
             break
         time.sleep(0.2)
     assert proc.poll() is None, proc.communicate()[1][-2000:]
+    assert history.exists(), "no epoch was committed within 600 s"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     first = json.loads(history.read_text())["epochs"]

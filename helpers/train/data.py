@@ -46,9 +46,14 @@ class RecordDatasets:
 
 
 def record_ids(files: list[str]) -> list[str]:
-    """Reads the ``example/id`` of every record in ``files`` (contexts only, in file order)."""
+    """Reads the ``example/id`` of every record in ``files`` (in file order).
+
+    Raises:
+        helpers.records.RecordFileError: A file is missing, empty or cut (named, checked first).
+    """
     ids: list[str] = []
     for path in files:
+        records.check_record_file(path)  # a cut shard is named here, not deep inside TensorFlow
         kind = "GZIP" if records.is_gzip(path) else ""
         for serialized in tf.data.TFRecordDataset(path, compression_type=kind):
             ids.append(records.parse_context(serialized)["id"].numpy().decode())
