@@ -25,7 +25,7 @@ from helpers import config
 
 NOTEBOOKS = sorted((config.ROOT / "notebooks").glob("[0-9]*.ipynb"))
 TAG = "snippet"
-REQUIRED = ("01", "02", "03", "04", "05", "06", "07")
+REQUIRED = ("01", "02", "03", "07")
 """Notebooks that must have a snippet; the others are listed as skipped until they have one."""
 
 PRELUDE = (
