@@ -11,6 +11,7 @@ A notebook marks a snippet with the cell tag ``snippet`` (``cell.metadata.tags =
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -25,7 +26,7 @@ from helpers import config
 
 NOTEBOOKS = sorted((config.ROOT / "notebooks").glob("[0-9]*.ipynb"))
 TAG = "snippet"
-REQUIRED = ("01", "02", "03", "07")
+REQUIRED = ("01", "02", "03", "04", "05", "06", "07")
 """Notebooks that must have a snippet; the others are listed as skipped until they have one."""
 
 PRELUDE = (
@@ -93,6 +94,57 @@ def test_snippet_runs_alone_without_helpers(path: Path, index: int, cell: dict, 
     )
     assert done.stdout.strip(), f"{path.name} cell {index} prints nothing: show the result"
     assert not left, f"{path.name} cell {index} leaves files in the working folder: {left}"
+
+
+def _imports(tree: ast.AST) -> dict[str, str]:
+    """Names bound by import statements -> the module or object each one binds."""
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:  # `import a.b` binds `a`; `import a.b as c` binds `c` to a.b
+                top = a.name.split(".")[0]
+                bound[a.asname or top] = a.name if a.asname else top
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                bound[a.asname or a.name] = f"{node.module}.{a.name}"
+    return bound
+
+
+def _parse(source: str) -> ast.Module:
+    """A cell's code without its IPython magics and shell lines."""
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    return ast.parse("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("path", "index", "cell"), SNIPPETS, ids=[f"{p.stem}-cell{i}" for p, i, _ in SNIPPETS]
+)
+def test_snippet_shadows_no_name_of_its_notebook(path: Path, index: int, cell: dict):
+    """Run inside the notebook, a snippet must not rebind a name the lesson's cells use.
+
+    A snippet's own names (its functions, classes and top-level variables) must not appear in any
+    other cell, and a name it imports must bind the same module there (``tf`` is TensorFlow
+    everywhere, but ``beam`` is ``helpers.beam`` in notebook 06).
+    """
+    tree = _parse(_source(cell))
+    imported = _imports(tree)
+    own = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For))
+           for t in ast.walk(node.targets[0] if isinstance(node, ast.Assign) else node.target)
+           if isinstance(t, ast.Name)}
+    own |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    others = [c for i, c in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"])
+              if i != index and c["cell_type"] == "code"]
+    for other in others:
+        other_tree = _parse(_source(other))
+        used = {n.id for n in ast.walk(other_tree) if isinstance(n, ast.Name)}
+        clash = sorted(own & used)
+        assert not clash, f"{path.name} cell {index} rebinds {clash}, which other cells use"
+        for name, target in _imports(other_tree).items():
+            if name in imported:
+                assert imported[name] == target, (
+                    f"{path.name} cell {index} imports {name!r} as {imported[name]}, "
+                    f"but other cells use it as {target}"
+                )
 
 
 def test_the_harness_hides_helpers_and_earlier_cells():
