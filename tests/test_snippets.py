@@ -120,31 +120,55 @@ def _parse(source: str) -> ast.Module:
     ("path", "index", "cell"), SNIPPETS, ids=[f"{p.stem}-cell{i}" for p, i, _ in SNIPPETS]
 )
 def test_snippet_shadows_no_name_of_its_notebook(path: Path, index: int, cell: dict):
-    """Run inside the notebook, a snippet must not rebind a name the lesson's cells use.
+    """Run inside the notebook, a snippet must not change what the lesson's later cells read.
 
-    A snippet's own names (its functions, classes and top-level variables) must not appear in any
-    other cell, and a name it imports must bind the same module there (``tf`` is TensorFlow
-    everywhere, but ``beam`` is ``helpers.beam`` in notebook 06).
+    A name the snippet binds (a function, class or variable) must not also be bound by an earlier
+    cell and then read by a later one that does not bind it itself: that cell would get the
+    snippet's value instead of the lesson's. A name the snippet imports must bind the same module
+    as everywhere else in the notebook (``tf`` is TensorFlow everywhere, but ``beam`` is
+    ``helpers.beam`` in notebook 06).
     """
     tree = _parse(_source(cell))
     imported = _imports(tree)
-    own = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For))
-           for t in ast.walk(node.targets[0] if isinstance(node, ast.Assign) else node.target)
-           if isinstance(t, ast.Name)}
-    own |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    others = [c for i, c in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"])
-              if i != index and c["cell_type"] == "code"]
-    for other in others:
-        other_tree = _parse(_source(other))
-        used = {n.id for n in ast.walk(other_tree) if isinstance(n, ast.Name)}
-        clash = sorted(own & used)
-        assert not clash, f"{path.name} cell {index} rebinds {clash}, which other cells use"
-        for name, target in _imports(other_tree).items():
+    own = _bound(tree) - set(imported)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = [(i, _parse(_source(c))) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    earlier = set().union(*(_bound(t) for i, t in code if i < index))
+    for i, other in code:
+        if i == index:
+            continue
+        if i > index:
+            read = {n.id for n in ast.walk(other) if isinstance(n, ast.Name)} - _bound(other)
+            clash = sorted(own & earlier & read)
+            assert not clash, (
+                f"{path.name} cell {index} rebinds {clash}: cell {i} reads them, expecting an "
+                "earlier cell's values"
+            )
+        for name, target in _imports(other).items():
             if name in imported:
                 assert imported[name] == target, (
                     f"{path.name} cell {index} imports {name!r} as {imported[name]}, "
-                    f"but other cells use it as {target}"
+                    f"but cell {i} uses it as {target}"
                 )
+
+
+def _bound(tree: ast.AST) -> set[str]:
+    """The names a cell binds at module level: assignments, loop variables, defs and imports.
+
+    Names local to a function, class, lambda or comprehension are the cell's own business.
+    """
+    names: set[str] = set()
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.comprehension)
+    todo = list(ast.iter_child_nodes(tree))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        if not isinstance(node, scopes):
+            todo.extend(ast.iter_child_nodes(node))
+    return names | set(_imports(tree))
 
 
 def test_the_harness_hides_helpers_and_earlier_cells():
