@@ -42,7 +42,8 @@ class TopKAnimator:
     """One reusable figure: a video frame on top, top-k probability curves below.
 
     Curves are drawn in colour up to the playhead and as grey dotted lines after it, on a log
-    scale with a legend. :meth:`render` moves the playhead and returns the figure as pixels.
+    scale with a legend above the plot. :meth:`render` moves the playhead and returns the figure
+    as pixels.
 
     Args:
         top: The classes to draw (see :func:`helpers.movinet.streaming_top_k`).
@@ -69,10 +70,19 @@ class TopKAnimator:
         dpi = 100
         self.fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
-        grid = self.fig.add_gridspec(8, 1)
-        self.ax_image = self.fig.add_subplot(grid[:5, 0])
-        self.ax = self.fig.add_subplot(grid[5:, 0])
+        # A row of its own for the legend, sized to its lines of text, so that neither a curve
+        # nor the picture can ever run under it, whatever the figure's size.
+        longest = max(len(label) for label in top.labels) * 7 * 0.55 / 72 + 0.3  # inches at 7 pt
+        columns = max(1, min(3, len(top.labels), int(width / dpi // longest)))
+        legend_inches = 0.16 * -(-len(top.labels) // columns) + 0.06
+        rest = max(height / dpi - legend_inches, 1e-3)
+        ratios = [rest * 5 / 8, legend_inches, rest * 3 / 8]
+        grid = self.fig.add_gridspec(3, 1, height_ratios=ratios)
+        self.ax_image = self.fig.add_subplot(grid[0, 0])
+        ax_legend = self.fig.add_subplot(grid[1, 0])
+        self.ax = self.fig.add_subplot(grid[2, 0])
         self.ax_image.axis("off")
+        ax_legend.axis("off")
         self.image = self.ax_image.imshow(_as_uint8(first_frame), interpolation="nearest")
         num_frames = top.probs.shape[1]
         self.x = np.arange(num_frames) / fps
@@ -92,19 +102,20 @@ class TopKAnimator:
         self.ax.set_xlabel("Time (s)")
         self.ax.set_ylabel("Probability")
         self.ax.grid(which="major", linestyle=":", alpha=0.4)
-        self.legend = self.ax.legend(loc="lower left", fontsize=7)
+        self.legend = ax_legend.legend(
+            self.lines, top.labels, loc="center", mode="expand", ncol=columns, fontsize=7,
+            frameon=False, borderaxespad=0.0, handlelength=1.5, columnspacing=1.0,
+        )  # fmt: skip
         if untrained:
             self.ax_image.set_title(UNTRAINED_TITLE, color="red", fontsize=10, fontweight="bold")
         self.fig.tight_layout()
         self.animated = [self.image, *self.lines, self.playhead, self.dot]
-        self.background = self.legend_pixels = None
+        self.background = None
         if blit:
             for artist in self.animated:
                 artist.set_animated(True)
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            # The legend is static: paste its pixels back over the curves instead of redrawing it.
-            self.legend_pixels = self.canvas.copy_from_bbox(self.legend.get_window_extent())
 
     def render(self, step: int, frame: np.ndarray | None = None) -> np.ndarray:
         """Draws the state at frame ``step`` and returns it.
@@ -123,7 +134,6 @@ class TopKAnimator:
             self.canvas.restore_region(self.background)
             for artist in self.animated:
                 self.fig.draw_artist(artist)
-            self.canvas.restore_region(self.legend_pixels)
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
     def update(self, step: int, frame: np.ndarray | None = None) -> list:
