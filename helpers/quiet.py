@@ -26,7 +26,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["BEAM_NOISE", "gpu_driver_present", "muted_stderr", "quiet_gpu_probe"]
+__all__ = [
+    "BEAM_NOISE", "gpu_driver_present", "muted_stderr", "quiet_gpu_probe", "quiet_xla_notice",
+]
 
 
 def gpu_driver_present() -> bool:
@@ -66,6 +68,20 @@ def quiet_gpu_probe(tf: ModuleType) -> None:
     """
     with muted_stderr(), contextlib.suppress(Exception):  # cosmetic: the first op would probe
         tf.config.list_physical_devices("GPU")
+
+
+def quiet_xla_notice(tf: ModuleType) -> None:
+    """Spends XLA's once-per-process "Compiled cluster using XLA!" line with the stream muted.
+
+    XLA prints that line (an INFO line that ``TF_CPP_MIN_LOG_LEVEL`` does not filter) on its first
+    compilation in a process. Compiling one tiny function here, muted, means the real first
+    compilation (e.g. inside a ``tf.data`` map) prints nothing; later XLA errors still show.
+
+    Args:
+        tf: The imported ``tensorflow`` module.
+    """
+    with muted_stderr(), contextlib.suppress(Exception):  # cosmetic: never fail an import
+        tf.function(lambda x: x + 1, jit_compile=True)(tf.zeros([1]))
 
 
 class _ProbeAfterImport(importlib.abc.MetaPathFinder):

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from helpers import quiet
+
 __all__ = [
     "box_transform",
     "full_box",
@@ -45,6 +47,10 @@ __all__ = [
 ]
 
 Size = tuple[int, int]
+
+# The warps are XLA-compiled: spend XLA's one-time "Compiled cluster" line here, where it is muted,
+# instead of in the first batch a notebook reads.
+quiet.quiet_xla_notice(tf)
 
 
 def full_box(frame_hw: tf.Tensor) -> tf.Tensor:
