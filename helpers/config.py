@@ -85,9 +85,8 @@ CPU_ALLOCATOR: str = "BFC" if _flag("TF_CPU_ALLOCATOR_USE_BFC") else "default"
 
 A video batch is big (8 x 16 x 172 x 172 x 3 float32 is 45 MB). TensorFlow's default CPU
 allocator returns such buffers to the OS and asks for new ones, and the OS hands them out zeroed,
-page by page: on the 2-core CI machine that made converting one batch to float32 take 19 ms
-instead of 4.3 ms, and the pipeline benchmark's sample-data reader 1.5x slower (4.5 against 3.0
-ms a clip). The BFC pool keeps the memory and hands it out again.
+page by page, which made every batch's float32 conversion several times slower (measured in
+``benchmarks/README.md``). The BFC pool keeps the memory and hands it out again.
 TensorFlow reads the switch when it first allocates, so import ``helpers`` before running any
 TensorFlow op (importing TensorFlow first is fine). ``TF_CPU_ALLOCATOR_USE_BFC=false`` opts out.
 """

@@ -87,7 +87,7 @@ def build_movinet_classifier(
     """Builds a MoViNet classifier (backbone + head) and calls it once so its weights exist.
 
     The defaults are the streaming-friendly configuration: causal, (2+1)D convolutions, hard swish.
-    On CPU it is about 50x faster than the default 3D configuration (see shared/FACTS.md).
+    On CPU it is much faster than the default 3D configuration (measured in the README's results).
 
     With ``use_external_states=False`` (a *base* model) the model maps ``{'image': video}`` (or a
     bare ``video`` tensor) of shape ``[B, T, H, W, 3]`` in [0, 1] to logits ``[B, num_classes]``.

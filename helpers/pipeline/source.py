@@ -25,8 +25,9 @@ __all__ = ["READ_MODES", "SMALL_RECORD_BYTES", "chosen_frames", "read_mode", "so
 READ_MODES = ("auto", "index", "record")
 SMALL_RECORD_BYTES = 512 * 1024
 """Below this mean record size ``"auto"`` reads whole records: reading, checksumming and parsing
-a record costs about 1 ms of CPU per MB here, the ranged read about 0.5 ms a clip (its Python
-call), so small records (short fixed-length clips, the tiny sample set) are cheaper read whole."""
+a record costs CPU in proportion to its size, while a ranged read costs a fixed Python call per
+clip, so small records (short fixed-length clips, the tiny sample set) are cheaper read whole
+(the crossover is measured in ``benchmarks/README.md``)."""
 
 
 def read_mode(

@@ -183,7 +183,7 @@ def warp_packed(
         ``r | g << 8 | b << 16``. :func:`unpack` turns it (or a batch of them) into frames.
     """
     transform = tf.cast(tf.reshape(transform, [8]), tf.float32)
-    # TensorFlow's own stack copies at memory speed; XLA's concatenate of T inputs is ~4x slower.
+    # TensorFlow's own stack copies at memory speed; XLA's concatenate of T inputs is slower.
     frames = tf.stack(frames) if isinstance(frames, (list, tuple)) else frames
     shape = tf.shape(frames)[1:]
     size = (int(size[0]), int(size[1]))

@@ -95,7 +95,7 @@ def record_datasets(
     (:func:`helpers.train.split.carve_validation`); the records folder is not changed. Every
     clip is read through ``helpers.pipeline.build_dataset`` one at a time and filtered by id,
     then batched: training decodes the held-out clips too and drops them, a small cost next to
-    the model's (the pipeline is about 25x faster than training here).
+    the model's (the input pipeline is far faster than training; see ``benchmarks/README.md``).
 
     Args:
         records_dir: The dataset folder (``helpers.writer`` or ``helpers.beam``), with
