@@ -243,6 +243,15 @@ def _interface(obj: Any, mode: str, resolution: int) -> tuple[str, int, int]:
     return found, classes, resolution
 
 
+def _trained(obj: Any, model_id: str, mode: str, resolution: int, source: str) -> MovinetModel:
+    """Wraps a loaded SavedModel (a download or a local export) after checking its interface."""
+    found, classes, resolution = _interface(obj, mode, resolution)
+    return MovinetModel(
+        obj, model_id=model_id, mode=found, resolution=resolution, num_classes=classes,
+        source=source, untrained=False,
+    )  # fmt: skip
+
+
 def load_movinet(
     model_id: str = "a0",
     mode: str = "base",
@@ -289,25 +298,16 @@ def load_movinet(
     if not online and source != "offline":
         if not os.path.isdir(source):
             raise FileNotFoundError(f"no SavedModel folder at {source!r}")
-        obj = hub.load(source)
-        found, classes, resolution = _interface(obj, mode, resolution)
+        model = _trained(hub.load(source), model_id, mode, resolution, source)
         labels_file = os.path.join(source, "labels.txt")
-        labels = None
         if os.path.exists(labels_file):
             with open(labels_file) as f:
-                labels = [line.strip() for line in f if line.strip()]
-            if len(labels) != classes:
-                raise ValueError(f"{labels_file} has {len(labels)} names for {classes} classes")
-        return MovinetModel(
-            obj,
-            model_id=model_id,
-            mode=found,
-            resolution=resolution,
-            num_classes=classes,
-            source=source,
-            untrained=False,
-            labels=labels,
-        )
+                model.labels = [line.strip() for line in f if line.strip()]
+            if len(model.labels) != model.num_classes:
+                raise ValueError(
+                    f"{labels_file} has {len(model.labels)} names for {model.num_classes} classes"
+                )
+        return model
     reason = "source='offline'"
     if online:
         url = _handle_for(source, model_id, mode, version)
@@ -317,16 +317,7 @@ def load_movinet(
             t0 = time.perf_counter()
             try:
                 obj = hub.load(str(fetch_hub_model(url)))
-                found, classes, resolution = _interface(obj, mode, resolution)
-                return MovinetModel(
-                    obj,
-                    model_id=model_id,
-                    mode=found,
-                    resolution=resolution,
-                    num_classes=classes,
-                    source=url,
-                    untrained=False,
-                )
+                return _trained(obj, model_id, mode, resolution, url)
             except downloads.DownloadError as err:
                 reason = f"download failed after {time.perf_counter() - t0:.1f} s: {err}"
             except Exception as err:  # noqa: BLE001 - e.g. a SavedModel that does not load
