@@ -1,9 +1,9 @@
 """Odd videos made on the fly with the bundled ffmpeg: exact frame counts and container times.
 
 Variable frame rate, 1000 fps, 0.5 fps, a header rate the timestamps contradict (whole and cut),
-a raw ``.h264`` with no rate, non-square pixels, rotation, a stream cut mid-way and broken links: each asserts the frames and timestamps a
-user should get, not just "no crash". Then the reports: a full disk during extract, and an unknown
-UCF101 test class without ``classInd.txt``.
+a raw ``.h264`` with no rate, non-square pixels, rotation, a stream cut mid-way and broken
+links: each asserts the frames and timestamps a user should get, not just "no crash". Then the
+reports: a full disk during extract, and an unknown UCF101 test class without ``classInd.txt``.
 """
 
 from __future__ import annotations

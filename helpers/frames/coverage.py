@@ -23,8 +23,10 @@ def _coverage(
     """(share of the video decoded, whether judged by time rather than by frame count)."""
     if decoded >= claimed:
         return 1.0, False
-    wrong_rate = header_fps > 0 and average_fps > 0 and (
-        abs(average_fps / header_fps - 1.0) > _RATE_MISMATCH
+    wrong_rate = (
+        header_fps > 0
+        and average_fps > 0
+        and (abs(average_fps / header_fps - 1.0) > _RATE_MISMATCH)
     )
     if not wrong_rate or decoded_until is None:
         return decoded / claimed, False

@@ -181,9 +181,13 @@ def item_to_examples_with_stats(
         clip.num_decoded, clip.header_frame_count, **coverage
     )
     partial = partial or None
-    if partial and min_decoded_fraction and (
-        frames_lib.decoded_fraction(clip.num_decoded, clip.header_frame_count, **coverage)
-        < min_decoded_fraction
+    if (
+        partial
+        and min_decoded_fraction
+        and (
+            frames_lib.decoded_fraction(clip.num_decoded, clip.header_frame_count, **coverage)
+            < min_decoded_fraction
+        )
     ):
         raise frames_lib.VideoDecodeError(
             item.path, f"{partial}, below min_decoded_fraction={min_decoded_fraction}"
