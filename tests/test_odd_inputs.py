@@ -1,9 +1,9 @@
 """Odd videos made on the fly with the bundled ffmpeg: exact frame counts and container times.
 
-Variable frame rate, 1000 fps, 0.5 fps, a header rate the timestamps contradict, non-square
-pixels, rotation, a stream cut mid-way and broken links: each asserts the frames and timestamps a
-user should get, not just "no crash". Then the reports: a full disk during extract, and an unknown
-UCF101 test class without ``classInd.txt``.
+Variable frame rate, 1000 fps, 0.5 fps, a header rate the timestamps contradict (whole and cut),
+a raw ``.h264`` with no rate, non-square pixels, rotation, a stream cut mid-way and broken
+links: each asserts the frames and timestamps a user should get, not just "no crash". Then the
+reports: a full disk during extract, and an unknown UCF101 test class without ``classInd.txt``.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ def ffmpeg(*args: str) -> None:
     subprocess.run([exe, "-v", "error", "-y", *args], check=True, capture_output=True)
 
 
-def synth(out: Path, rate: float, seconds: float, *extra: str, size: str = "64x48") -> Path:
+def synth(
+    out: Path, rate: float, seconds: float, *extra: str, size: str = "64x48", codec: str = "libx264"
+) -> Path:
     src = f"testsrc=size={size}:rate={rate}:duration={seconds}"
-    ffmpeg("-f", "lavfi", "-i", src, *extra, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out))
+    ffmpeg("-f", "lavfi", "-i", src, *extra, "-c:v", codec, "-pix_fmt", "yuv420p", str(out))
     return out
 
 
@@ -175,16 +177,108 @@ def test_a_wrong_header_rate_gives_the_container_times(wrong_rate):
     assert ms(resampled) == [200.0 * (i // 2) for i in range(40)]
 
 
-WHOLE_BUT_PARTIAL = (  # a known false alarm, left for a follow-up
-    "OpenCV estimates an mkv's frame count as duration x header fps (39 here), so a whole file "
-    "is reported as a partial decode"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=WHOLE_BUT_PARTIAL)
 def test_a_wrong_header_rate_is_not_reported_as_a_partial_decode(wrong_rate):
+    # OpenCV's count for an mkv is duration x header fps (39 here): no count, but the duration
+    # holds, and the 20 frames reach its end.
     clip = decode(wrong_rate)
-    assert frames.partial_decode(clip.num_decoded, clip.header_frame_count) is None
+    assert (clip.num_decoded, clip.header_frame_count) == (20, 39)
+    assert clip.decoded_until == pytest.approx(4.0)
+    timing = {"header_fps": clip.source_fps, "average_fps": clip.average_fps,
+              "decoded_until": clip.decoded_until}  # fmt: skip
+    assert frames.partial_decode(clip.num_decoded, clip.header_frame_count, **timing) is None
+    assert frames.decoded_fraction(clip.num_decoded, clip.header_frame_count, **timing) == 1.0
+    assert frames.partial_decode(20, 39) is not None  # by count alone it would be flagged
+
+
+@pytest.mark.parametrize("keep", [0.8, 0.97])
+def test_a_cut_file_with_a_wrong_header_rate_is_still_partial(wrong_rate, tmp_path, keep):
+    data = wrong_rate.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    clip = decode(cut)
+    assert clip.num_decoded < 20
+    timing = {"header_fps": clip.source_fps, "average_fps": clip.average_fps,
+              "decoded_until": clip.decoded_until}  # fmt: skip
+    reason = frames.partial_decode(clip.num_decoded, clip.header_frame_count, **timing)
+    assert reason and reason.startswith("partial decode: frames up to ") and "3.9 s" in reason
+    share = frames.decoded_fraction(clip.num_decoded, clip.header_frame_count, **timing)
+    assert share == pytest.approx(clip.decoded_until / 3.9)  # by time: a share of the real frames
+    assert abs(share - clip.num_decoded / 20) < 0.1
+
+
+def test_a_cut_webm_with_a_true_rate_is_judged_by_count(tmp_path):
+    whole = synth(tmp_path / "v.webm", 30, 4, codec="libvpx")
+    cut = tmp_path / "cut.webm"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.5)])
+    for path, partial in ((whole, False), (cut, True)):
+        clip = decode(path, size=16)
+        timing = {"header_fps": clip.source_fps, "average_fps": clip.average_fps,
+                  "decoded_until": clip.decoded_until}  # fmt: skip
+        reason = frames.partial_decode(clip.num_decoded, clip.header_frame_count, **timing)
+        assert bool(reason) == partial, reason
+        assert clip.header_frame_count == 120 and (not partial or "of the 120 frames" in reason)
+
+
+@pytest.fixture(scope="module")
+def raw_h264(tmp_path_factory) -> Path:
+    """A 3 s, 10 fps H.264 elementary stream: no container, so no rate and no timestamps."""
+    return synth(tmp_path_factory.mktemp("raw") / "clip.h264", 10, 3, "-bf", "0")
+
+
+def test_a_raw_stream_claims_no_rate(raw_h264):
+    info = probe(raw_h264)
+    assert (info.fps, info.rate_known, info.frame_count) == (0.0, False, 0)  # not FFmpeg's 25
+    clip = decode(raw_h264)
+    assert len(clip.frames) == clip.num_decoded == 30  # every frame, in order
+    assert (clip.source_fps, clip.average_fps, clip.fps, clip.rate_known) == (0.0, 0.0, 0.0, False)
+    assert decode(muxed_mp4(raw_h264)).rate_known  # a container: a known rate
+
+
+def muxed_mp4(raw: Path) -> Path:
+    """The same stream muxed with its rate: what the error message tells the user to do."""
+    out = raw.with_suffix(".mp4")
+    if not out.exists():
+        ffmpeg("-r", "10", "-i", str(raw), "-c", "copy", str(out))
+    return out
+
+
+@pytest.mark.parametrize("opts", [{"fps": 5}, {"start": 1.0}, {"end": 2.0}])
+def test_a_raw_stream_refuses_times_it_does_not_know(raw_h264, opts):
+    with pytest.raises(VideoDecodeError, match="raw stream with no frame rate") as err:
+        decode(raw_h264, **opts)
+    assert err.value.path == str(raw_h264)
+    muxed = decode(muxed_mp4(raw_h264), **opts)
+    assert muxed.source_fps == 10  # muxed with its rate, the same request works
+
+
+def test_a_raw_stream_through_extract_and_the_writer(raw_h264, tmp_path, capsys):
+    from helpers.extract import cli as extract_cli
+    from helpers.records import RecordConfig, item_to_examples_with_stats
+
+    src = tmp_path / "src" / "cat"
+    src.mkdir(parents=True)
+    os.symlink(raw_h264, src / "raw.h264")
+    os.symlink(muxed_mp4(raw_h264), src / "muxed.mp4")
+    out = tmp_path / "out"
+    args = ["--folder", str(tmp_path / "src"), "--out", str(out), "--no-progress"]
+    assert extract_cli.main(args) == 0
+    assert "unknown_rate=1" in capsys.readouterr().out
+    report = json.loads((out / "extract_report.json").read_text())
+    assert [r["id"] for r in report["unknown_rate"]] == ["cat/raw"]
+    index = json.loads((out / "cat" / "raw" / "index.json").read_text())
+    assert (index["rate_known"], index["source_fps"], index["num_frames"]) == (False, 0.0, 30)
+    # Asked for a rate, the raw stream fails with its path and reason; the batch carries on.
+    assert extract_cli.main([*args, "--out", str(tmp_path / "out5"), "--fps", "5"]) == 1
+    captured = capsys.readouterr()
+    assert "raw stream with no frame rate" in captured.out + captured.err
+    assert (tmp_path / "out5" / "cat" / "muxed" / "index.json").exists()
+
+    item = sources.VideoItem(id="cat/raw", path=str(raw_h264), label="cat")
+    _, stats = item_to_examples_with_stats(item, {"cat": 0}, RecordConfig(size=16))
+    assert (stats["rate_known"], stats["source_fps"], stats["num_decoded"]) == (False, 0.0, 30)
+    assert stats["partial"] is None
+    with pytest.raises(VideoDecodeError, match="raw stream"):
+        item_to_examples_with_stats(item, {"cat": 0}, RecordConfig(size=16, fps=5))
 
 
 def test_extract_on_a_full_disk_is_one_error_line_and_leaves_no_temporaries(

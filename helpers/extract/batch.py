@@ -29,6 +29,7 @@ from pathlib import Path
 from helpers.frames import (
     FrameReader,
     VideoDecodeError,
+    decoded_fraction,
     partial_decode,
     save_jpeg_folder,
     single_threaded,
@@ -41,6 +42,7 @@ from helpers.utils.parallel import run_parallel
 __all__ = ["ExtractReport", "extract_many", "extract_one", "output_dir"]
 
 REPORT_NAME = "extract_report.json"
+RAW_RATE_NOTE = "raw stream (no container): no frame rate, timestamps assume 25 fps"
 
 
 @dataclass
@@ -48,7 +50,8 @@ class ExtractReport:
     """What a batch did.
 
     ``failed`` and ``partial`` rows name the file and the reason; ``vfr`` rows name the
-    variable-frame-rate sources with their header and measured average rates.
+    variable-frame-rate sources with their header and measured average rates; ``unknown_rate``
+    rows name raw streams (no container), whose timestamps assume 25 fps.
     """
 
     out_dir: str
@@ -57,6 +60,7 @@ class ExtractReport:
     failed: list[dict] = field(default_factory=list)
     partial: list[dict] = field(default_factory=list)
     vfr: list[dict] = field(default_factory=list)
+    unknown_rate: list[dict] = field(default_factory=list)
     options: dict = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -64,6 +68,7 @@ class ExtractReport:
         return (
             f"written={self.written} skipped(already done)={self.skipped} "
             f"failed={len(self.failed)} partial={len(self.partial)} vfr={len(self.vfr)}"
+            + (f" unknown_rate={len(self.unknown_rate)}" if self.unknown_rate else "")
         )
 
     def by_reason(self, rows: str = "failed") -> dict[str, list[dict]]:
@@ -93,6 +98,8 @@ class ExtractReport:
             "failed_by_reason": grouped("failed"),
             "partial_by_reason": grouped("partial"),
             "vfr": self.vfr,
+            "num_unknown_rate": len(self.unknown_rate),
+            "unknown_rate": self.unknown_rate,
             "options": self.options,
         }
 
@@ -114,7 +121,7 @@ def extract_one(task: tuple[VideoItem, str, dict]) -> dict:
 
     Returns:
         ``{"id", "path", "frames", "num_decoded", "header_frame_count", "trimmed",
-        "source_fps", "average_fps", "vfr"}``.
+        "source_fps", "average_fps", "vfr", "decoded_until", "rate_known"}``.
 
     Raises:
         VideoDecodeError: The video cannot be decoded, or decodes below the options'
@@ -140,9 +147,11 @@ def extract_one(task: tuple[VideoItem, str, dict]) -> dict:
         "source_fps": reader.source_fps,
         "average_fps": round(reader.average_fps, 6),
         "vfr": reader.vfr,
+        "decoded_until": round(reader.decoded_until, 6),
+        "rate_known": reader.rate_known,
     }
     reason = _partial(done, done["trimmed"], opts.get("max_frames"))
-    if reason and min_fraction and done["num_decoded"] < min_fraction * done["header_frame_count"]:
+    if reason and min_fraction and decoded_fraction(**_coverage_args(done)) < min_fraction:
         shutil.rmtree(target, ignore_errors=True)  # below the bar: a failure, no folder
         raise VideoDecodeError(item.path, f"{reason}, below min_decoded_fraction={min_fraction}")
     return done
@@ -173,7 +182,18 @@ def _partial(done: dict, trimmed: bool, max_frames: int | None) -> str | None:
     """Why a whole-video extraction holds fewer frames than the header claims, if it does."""
     if trimmed or max_frames is not None:
         return None
-    return partial_decode(done["num_decoded"], done["header_frame_count"])
+    return partial_decode(**_coverage_args(done))
+
+
+def _coverage_args(done: dict) -> dict:
+    """:func:`~helpers.frames.partial_decode`'s arguments from a result or an ``index.json``."""
+    return {
+        "decoded": done["num_decoded"],
+        "claimed": done["header_frame_count"],
+        "header_fps": done.get("source_fps") or 0.0,
+        "average_fps": done.get("average_fps") or 0.0,
+        "decoded_until": done.get("decoded_until"),  # None in older folders: judged by count
+    }
 
 
 def _file_size(path: str) -> int:
@@ -281,7 +301,7 @@ def extract_many(
             continue
         report.written += 1
         _note(report, item, result, result["trimmed"], max_frames)
-    for rows in (report.failed, report.partial, report.vfr):
+    for rows in (report.failed, report.partial, report.vfr, report.unknown_rate):
         rows.sort(key=lambda r: r["path"])
     path = Path(report_path) if report_path else out / REPORT_NAME
     atomic_write_json(path, report.to_json())
@@ -295,3 +315,5 @@ def _note(report: ExtractReport, item: VideoItem, done: dict, trimmed: bool, max
     if done.get("vfr"):
         report.vfr.append({"path": item.path, "id": item.id, "header_fps": done["source_fps"],
                            "average_fps": done["average_fps"]})  # fmt: skip
+    if done.get("rate_known") is False:
+        report.unknown_rate.append({"path": item.path, "id": item.id, "reason": RAW_RATE_NOTE})

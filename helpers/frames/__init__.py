@@ -9,16 +9,17 @@
     frames.save_jpeg_folder(clip, "out/clip")                    # frame_00000.jpg ... + index
     frames.frame_grid(clip.frames[::4])                          # a labelled picture
 
-Modules: ``decode`` (probe, FrameReader, decode), ``resize``, ``jpeg``, ``display``.
+Modules: ``decode`` (probe, FrameReader, decode), ``coverage`` (partial decodes), ``resize``,
+``jpeg``, ``display``.
 """
 
+from helpers.frames.coverage import decoded_fraction, partial_decode
 from helpers.frames.decode import (
     Clip,
     FrameReader,
     VideoDecodeError,
     VideoInfo,
     decode,
-    partial_decode,
     probe,
     single_threaded,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "FrameReader",
     "VideoDecodeError",
     "partial_decode",
+    "decoded_fraction",
     "single_threaded",
     "resize_frames",
     "RESIZE_MODES",

@@ -33,7 +33,6 @@ __all__ = [
     "VideoDecodeError",
     "VideoInfo",
     "decode",
-    "partial_decode",
     "probe",
     "single_threaded",
 ]
@@ -53,20 +52,9 @@ def single_threaded() -> None:
 _EPS = 1e-6
 _MAX_HEADER_FPS = 100_000.0  # above: a timescale mistaken for a rate (90000), not a frame rate
 _VFR_SPREAD = 0.1  # frame intervals differing by more than 10 % (plus rounding) make a stream VFR
-
-
-def partial_decode(decoded: int, claimed: int) -> str | None:
-    """Why a whole-file decode is partial (fewer frames than the header claims), or None.
-
-    Every report (extract, the record writers, Beam) lists a partial decode with this reason.
-
-    >>> partial_decode(90, 300)
-    'partial decode: 90 of the 300 frames the header claims (30%)'
-    """
-    if decoded >= claimed:
-        return None
-    return f"partial decode: {decoded} of the {claimed} frames the header claims " \
-           f"({100 * decoded // max(claimed, 1)}%)"  # fmt: skip
+# FFmpeg's raw elementary-stream demuxers (.h264, .hevc, .m4v, .mjpeg...) use this time base and
+# an assumed 25 fps: such a stream has no clock of its own.
+_RAW_TIME_BASE = 1 / 1_200_000
 
 
 class VideoDecodeError(RuntimeError):
@@ -87,7 +75,9 @@ class VideoInfo:
 
     ``width`` and ``height`` are the display size (rotation and sample aspect ratio applied),
     which is what :func:`decode` returns without ``size``; ``fps`` is the header's rate (0.0
-    when the header has none) and ``duration`` is ``frame_count / fps``.
+    when the header has none) and ``duration`` is ``frame_count / fps``. ``rate_known`` is
+    False for a raw elementary stream (``.h264``...): it has no container, so no rate and no
+    timestamps; ``fps`` is then 0.0 (FFmpeg would assume 25).
     """
 
     path: str
@@ -98,6 +88,7 @@ class VideoInfo:
     duration: float
     sample_aspect: float = 1.0
     rotation: int = 0
+    rate_known: bool = True
 
 
 @dataclass
@@ -115,6 +106,9 @@ class Clip:
         path: The video file.
         average_fps: The rate measured over the decoded frames' timestamps (0.0 below 2).
         vfr: The decoded frames' intervals vary (a variable-frame-rate stream).
+        decoded_until: Seconds from the file start to the end of the last decoded frame.
+        rate_known: False for a raw elementary stream (no container): its timestamps are
+            spaced at an assumed 25 fps, so they order the frames but are not times.
     """
 
     frames: np.ndarray
@@ -126,6 +120,8 @@ class Clip:
     path: str
     average_fps: float = 0.0
     vfr: bool = False
+    decoded_until: float = 0.0
+    rate_known: bool = True
 
 
 def _open(path: str | os.PathLike, threads: int | None = None) -> cv2.VideoCapture:
@@ -154,10 +150,18 @@ def _open(path: str | os.PathLike, threads: int | None = None) -> cv2.VideoCaptu
     return cap
 
 
+def _raw_stream(cap: cv2.VideoCapture) -> bool:
+    """Whether the file is a raw elementary stream: no duration and FFmpeg's raw time base."""
+    # The FFmpeg backend answers POS_AVI_RATIO with the stream's time base; a count <= 0 means
+    # the container has no duration (OpenCV computes duration x rate).
+    no_duration = cap.get(cv2.CAP_PROP_FRAME_COUNT) <= 0
+    return no_duration and abs(cap.get(cv2.CAP_PROP_POS_AVI_RATIO) - _RAW_TIME_BASE) < 1e-12
+
+
 def _header(cap: cv2.VideoCapture) -> tuple[float, int, float, int, tuple[float, float]]:
     """(header fps or 0.0, frame count, sample aspect ratio, rotation, display (height, width))."""
     fps = cap.get(cv2.CAP_PROP_FPS)
-    fps = float(fps) if 0 < fps < _MAX_HEADER_FPS else 0.0
+    fps = float(fps) if 0 < fps < _MAX_HEADER_FPS and not _raw_stream(cap) else 0.0
     count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
     num, den = cap.get(cv2.CAP_PROP_SAR_NUM), cap.get(cv2.CAP_PROP_SAR_DEN)
     sar = num / den if num > 0 and den > 0 else 1.0
@@ -185,11 +189,12 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     cap = _open(path)
     try:
         fps, count, sar, rotation, (h, w) = _header(cap)
+        known = not _raw_stream(cap)
     finally:
         cap.release()
     duration = count / fps if fps else 0.0
     return VideoInfo(str(path), fps, count, max(1, round(w)), max(1, round(h)), duration, sar,
-                     rotation)  # fmt: skip
+                     rotation, known)  # fmt: skip
 
 
 class _MissedFrameError(Exception):
@@ -210,9 +215,11 @@ class FrameReader:
 
     Memory stays flat however long the video is; :func:`decode` (``FrameReader(...).read()``)
     keeps every frame. ``num_decoded`` counts the frames read from the file, ``num_frames``
-    the frames yielded, and ``average_fps``/``vfr`` describe the decoded frames' times; the
-    header attributes (``source_fps``, ``header_frame_count``, ``sample_aspect``,
-    ``rotation``) are known on opening.
+    the frames yielded, ``average_fps``/``vfr`` describe the decoded frames' times and
+    ``decoded_until`` is where the last one ends; the header attributes (``source_fps``,
+    ``header_frame_count``, ``sample_aspect``, ``rotation``, ``rate_known``) are known on
+    opening. A raw elementary stream (``rate_known`` False) has no clock: it decodes whole,
+    its frames spaced at an assumed 25 fps, and refuses ``fps``, ``start`` and ``end``.
 
     Args:
         path: The video file.
@@ -228,7 +235,8 @@ class FrameReader:
             decode on one core (what a pool worker wants).
 
     Raises:
-        VideoDecodeError: Missing, empty or unreadable file (on construction).
+        VideoDecodeError: Missing, empty or unreadable file, or ``fps``/``start``/``end`` on a
+            raw stream (on construction).
         ValueError: Bad arguments.
     """
 
@@ -255,9 +263,16 @@ class FrameReader:
         head = _header(self._cap)
         self.source_fps, self.header_frame_count, self.sample_aspect, self.rotation = head[:4]
         self._display = head[4]
+        self.rate_known = not _raw_stream(self._cap)
+        if not self.rate_known and (fps is not None or start is not None or end is not None):
+            self._cap.release()
+            raise VideoDecodeError(path, "raw stream with no frame rate or timestamps (no "
+                                   "container): fps, start and end in seconds cannot be "
+                                   "honoured; decode it whole, or mux it with its rate first "
+                                   "(ffmpeg -r RATE -i IN -c copy OUT.mp4)")  # fmt: skip
         self._target_fps = None if fps is None else float(fps)
         self.num_decoded = self.num_frames = 0
-        self.average_fps, self.vfr = 0.0, False
+        self.average_fps, self.vfr, self.decoded_until = 0.0, False, 0.0
 
     @property
     def fps(self) -> float:
@@ -359,6 +374,7 @@ class FrameReader:
             first_t = t if first_t is None else first_t
             self.num_decoded = decoded
             self._stats(first_t, t, decoded, min_d, max_d)
+            self.decoded_until = t + (last_d or default_d)
             if end is not None and t >= end - _EPS:
                 break
             if t >= t0 - _EPS:
@@ -383,6 +399,8 @@ class FrameReader:
         return _resize_one(frame, size, mode, display=self._display)
 
     def _stats(self, first: float, last: float, n: int, min_d: float, max_d: float) -> None:
+        if not self.rate_known:  # the times are assumed, so nothing can be measured from them
+            return
         if n > 1 and last > first:
             self.average_fps = (n - 1) / (last - first)
         self.vfr = n > 2 and max_d - min_d > _VFR_SPREAD * min_d + 5e-4
@@ -413,6 +431,8 @@ class FrameReader:
             path=self.path,
             average_fps=self.average_fps,
             vfr=self.vfr,
+            decoded_until=self.decoded_until,
+            rate_known=self.rate_known,
         )
 
 

@@ -119,6 +119,8 @@ def save_jpeg_folder(
             "vfr": clip.vfr,
             "num_decoded": clip.num_decoded,
             "header_frame_count": clip.header_frame_count,
+            "decoded_until": round(clip.decoded_until, 6),
+            "rate_known": clip.rate_known,
             "quality": quality,
             "frames": names,
             "timestamps": stamps,

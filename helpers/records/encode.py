@@ -153,7 +153,8 @@ def item_to_examples_with_stats(
         resampling), ``written_frames``, ``num_examples``, ``height``, ``width``,
         ``num_decoded`` and ``header_frame_count`` (frames read from the file, and claimed),
         ``partial`` (the reason a whole-file decode found fewer frames, else None),
-        ``source_fps`` (the header's rate), ``average_fps`` (measured) and ``vfr``.
+        ``source_fps`` (the header's rate), ``average_fps`` (measured), ``vfr`` and
+        ``rate_known`` (False: a raw stream, its times assumed).
 
     Raises:
         VideoDecodeError: If the video cannot be decoded (from ``helpers.frames.decode``), or
@@ -171,10 +172,22 @@ def item_to_examples_with_stats(
         max_frames=cfg.max_frames,
     )
     whole = item.start is None and item.end is None and cfg.max_frames is None
-    partial = whole and frames_lib.partial_decode(clip.num_decoded, clip.header_frame_count)
+    coverage = {
+        "header_fps": clip.source_fps,
+        "average_fps": clip.average_fps,
+        "decoded_until": clip.decoded_until,
+    }
+    partial = whole and frames_lib.partial_decode(
+        clip.num_decoded, clip.header_frame_count, **coverage
+    )
     partial = partial or None
-    if partial and min_decoded_fraction and (
-        clip.num_decoded < min_decoded_fraction * clip.header_frame_count
+    if (
+        partial
+        and min_decoded_fraction
+        and (
+            frames_lib.decoded_fraction(clip.num_decoded, clip.header_frame_count, **coverage)
+            < min_decoded_fraction
+        )
     ):
         raise frames_lib.VideoDecodeError(
             item.path, f"{partial}, below min_decoded_fraction={min_decoded_fraction}"
@@ -205,6 +218,7 @@ def item_to_examples_with_stats(
         "source_fps": clip.source_fps,
         "average_fps": round(clip.average_fps, 6),
         "vfr": clip.vfr,
+        "rate_known": clip.rate_known,
     }
     return examples, stats
 

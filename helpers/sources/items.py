@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DEFAULT_KINETICS_FORMAT = "{youtube_id}_{time_start:06d}_{time_end:06d}.mp4"
-VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".gif")
+VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".gif", ".h264", ".264")
 
 
 @dataclass(frozen=True)
