@@ -99,7 +99,7 @@ def test_no_import_circles():
 @pytest.mark.parametrize(
     "module",
     ["helpers.extract", "helpers.writer", "helpers.beam", "helpers.records", "helpers.sample",
-     "helpers.datasets"],
+     "helpers.datasets", "helpers.train"],
 )
 def test_every_cli_answers_help(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True,

@@ -17,8 +17,7 @@ one ``manifest.json`` schema), ``cli`` (``python -m helpers.records``: index sha
 (``encode``, ``framing``, ``index.entries_for``) never imports TensorFlow; reading does.
 """
 
-import importlib
-from typing import Any
+from helpers.utils.lazy import lazy_face
 
 # Names load on first use: the light modules (keys, settings, truncation, manifest) must not pull in
 # TensorFlow for the Beam workers and the command lines that import only them.
@@ -72,19 +71,4 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "class_names",
     ),
 }
-_WHERE = {name: module for module, names in _MODULES.items() for name in names}
-
-__all__ = list(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    """Imports the module that defines ``name`` on first use (PEP 562)."""
-    if name not in _WHERE:
-        raise AttributeError(f"module 'helpers.records' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"helpers.records.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__all__, __getattr__, __dir__ = lazy_face(__name__, _MODULES)

@@ -23,85 +23,30 @@ resume), ``evaluation`` (accuracy, confusion matrix, the single-frame baseline),
 (running one), ``run`` (one run end to end), ``cli`` (``python -m helpers.train``).
 """
 
-from helpers.train.data import RecordDatasets, record_datasets
-from helpers.train.evaluation import (
-    EvalResult,
-    accuracy,
-    confusion_matrix,
-    evaluate,
-    frame_model,
-    plot_confusion,
-    plot_history,
-    predict,
-    train_frame_baseline,
-)
-from helpers.train.export import (
-    TFLITE_FORMATS,
-    export_base,
-    export_stream,
-    export_tflite,
-    export_tflite_variants,
-    path_size,
-    stream_from_base,
-)
-from helpers.train.formats import (
-    FormatResult,
-    LayerError,
-    calibration_inputs,
-    export_formats,
-    int8_layer_errors,
-    measure_formats,
-    selective_int8,
-)
-from helpers.train.model import (
-    PRETRAINED_URL,
-    build_model,
-    fetch_pretrained,
-    pretrained_checkpoint,
-)
-from helpers.train.run import finetune, load_report, split_clips
-from helpers.train.settings import TrainConfig
-from helpers.train.split import ValidationCarve, carve_validation, group_of
-from helpers.train.tflite import TFLiteStream
-from helpers.train.trainer import Trainer
+from helpers.utils.lazy import lazy_face
 
-__all__ = [
-    "TrainConfig",
-    "group_of",
-    "carve_validation",
-    "ValidationCarve",
-    "RecordDatasets",
-    "record_datasets",
-    "PRETRAINED_URL",
-    "pretrained_checkpoint",
-    "fetch_pretrained",
-    "build_model",
-    "Trainer",
-    "EvalResult",
-    "predict",
-    "evaluate",
-    "accuracy",
-    "confusion_matrix",
-    "plot_confusion",
-    "plot_history",
-    "frame_model",
-    "train_frame_baseline",
-    "stream_from_base",
-    "export_base",
-    "export_stream",
-    "TFLITE_FORMATS",
-    "export_tflite",
-    "export_tflite_variants",
-    "path_size",
-    "TFLiteStream",
-    "calibration_inputs",
-    "export_formats",
-    "FormatResult",
-    "measure_formats",
-    "LayerError",
-    "int8_layer_errors",
-    "selective_int8",
-    "split_clips",
-    "finetune",
-    "load_report",
-]
+# Names load on first use, so `python -m helpers.train --help` answers without TensorFlow.
+__all__, __getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "settings": ("TrainConfig",),
+        "split": ("group_of", "carve_validation", "ValidationCarve"),
+        "data": ("RecordDatasets", "record_datasets"),
+        "model": ("PRETRAINED_URL", "pretrained_checkpoint", "fetch_pretrained", "build_model"),
+        "trainer": ("Trainer",),
+        "evaluation": (
+            "EvalResult", "predict", "evaluate", "accuracy", "confusion_matrix", "plot_confusion",
+            "plot_history", "frame_model", "train_frame_baseline",
+        ),
+        "export": (
+            "stream_from_base", "export_base", "export_stream", "TFLITE_FORMATS", "export_tflite",
+            "export_tflite_variants", "path_size",
+        ),
+        "tflite": ("TFLiteStream",),
+        "formats": (
+            "calibration_inputs", "export_formats", "FormatResult", "measure_formats",
+            "LayerError", "int8_layer_errors", "selective_int8",
+        ),
+        "run": ("split_clips", "finetune", "load_report"),
+    },
+)  # fmt: skip

@@ -9,23 +9,17 @@
     utils.network()                              # the run's one online/offline decision
 """
 
-from helpers.utils.atomic import PARTIAL_SUFFIX, atomic_write_bytes, atomic_write_json, partial_name
-from helpers.utils.downloads import cached_download, unpack_tar
-from helpers.utils.locks import exclusive
-from helpers.utils.parallel import WorkerCrashedError, run_parallel
-from helpers.utils.reachability import Network, network, reachable
+from helpers.utils.lazy import lazy_face
 
-__all__ = [
-    "PARTIAL_SUFFIX",
-    "partial_name",
-    "atomic_write_bytes",
-    "atomic_write_json",
-    "exclusive",
-    "run_parallel",
-    "WorkerCrashedError",
-    "Network",
-    "network",
-    "reachable",
-    "cached_download",
-    "unpack_tar",
-]
+# Names load on first use: the light paths (a Beam worker, a --help) must not import `requests`.
+__all__, __getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "atomic": ("PARTIAL_SUFFIX", "partial_name", "atomic_write_bytes", "atomic_write_json"),
+        "locks": ("exclusive",),
+        "parallel": ("run_parallel", "WorkerCrashedError"),
+        "reachability": ("Network", "network", "reachable"),
+        "downloads": ("cached_download", "unpack_tar"),
+        "lazy": ("lazy_face",),
+    },
+)
