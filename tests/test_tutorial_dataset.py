@@ -1,7 +1,7 @@
 """Tests for helpers.sample.tutorial: notebook 01's dataset choice, its record and its fallbacks.
 
-The UCF101 download is served by the ``server`` fixture (conftest) on 127.0.0.1 with the stand-ins of
-test_datasets (a zip of small MJPG videos and a split-list zip), here with ten classes.
+The UCF101 download is served by the ``server`` fixture (conftest) on 127.0.0.1 with the
+stand-ins of test_datasets (a zip of small MJPG videos and a split-list zip), here with ten classes.
 """
 
 from __future__ import annotations
