@@ -350,7 +350,8 @@ def test_offline_fails_at_once_with_one_line_and_a_complete_folder_needs_no_netw
     monkeypatch.setattr(reachability, "_decision", None)
     monkeypatch.setenv(downloads.MIRROR_ENV, refused_url())
     line = _one_error_line(capsys, argv)
-    assert line.startswith(f"error: {splits_url}: offline: mirror ")
+    refused = downloads.mirror_url(ucf101.SPLITS_ZIP_URL)
+    assert line.startswith(f"error: {refused}: offline: mirror ")
     assert "cannot connect" in line and time.monotonic() - began < 10
 
     monkeypatch.setenv(downloads.MIRROR_ENV, ucf_mirror.url)  # online: fetch once...
