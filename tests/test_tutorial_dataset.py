@@ -12,7 +12,7 @@ import os
 import pytest
 from test_datasets import _noise_video, _split_lists, _split_zip, _zip
 
-from helpers import config, records, sample, train
+from helpers import config, movinet, records, sample, train
 from helpers.datasets import ucf101
 from helpers.sample import tutorial
 from helpers.utils import reachability
@@ -143,8 +143,8 @@ def test_videos_the_zip_lacks_are_left_out_and_said(mode, server, ucf_members):
     assert len(kept) == 29 and all(os.path.isfile(i.path) for i in kept)
 
 
-def test_notebook_05s_online_path_gets_the_ten_ucf101_classes(mode, server, ucf_zip, monkeypatch):
-    """Notebook 05's data steps under TFVIDEO_DATASET=ucf101-10, online through the mirror."""
+def test_notebooks_04_05_online_path_gets_ten_ucf101_classes(mode, server, ucf_zip, monkeypatch):
+    """Notebook 05's data steps (and 04's clip) under TFVIDEO_DATASET=ucf101-10, via the mirror."""
     server.put(ucf101.UCF101_ZIP_URL, ucf_zip)
     server.put(ucf101.SPLITS_ZIP_URL, _split_zip(_split_lists(ELEVEN)))
     monkeypatch.setenv("TFVIDEO_DATASET", "ucf101-10")
@@ -164,3 +164,7 @@ def test_notebook_05s_online_path_gets_the_ten_ucf101_classes(mode, server, ucf_
     videos, labels = next(iter(data.train))
     assert videos.shape == (2, 2, 32, 32, 3)
     assert set(labels.numpy()) <= set(range(10))
+
+    item = ds.items("test")[0]  # notebook 04's clip of the chosen dataset
+    clip = movinet.load_video(item.path, 172, fps=8.0, max_frames=40)
+    assert item.label in TEN and clip.shape[1:] == (172, 172, 3) and 1 <= len(clip) <= 40
