@@ -27,7 +27,7 @@ from test_downloads import Mirror, refused_url
 
 from helpers import config, sources
 from helpers.datasets import cli, kinetics, ucf101
-from helpers.utils import downloads
+from helpers.utils import downloads, reachability
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = ("ApplyEyeMakeup", "ApplyLipstick", "Archery", "HandstandPushups", "YoYo")
@@ -93,16 +93,6 @@ def ucf_videos() -> dict[str, bytes]:
         for i, label in enumerate(CLASSES)
         for group in (1, 2, 3)
     }
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    mirror = Mirror(tmp_path / "mirror")
-    monkeypatch.setenv(downloads.MIRROR_ENV, mirror.url)
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    yield mirror
-    mirror.close()
 
 
 @pytest.fixture
@@ -199,6 +189,8 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_tree(ucf_mirror, ucf_vide
     ucf_mirror.fault(ucf101.UCF101_ZIP_URL, throttle=0.03)  # about 0.3 s a video
     args = ["ucf101", "--classes", "3", "--out", str(out), "--cache", str(cache), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), downloads.MIRROR_ENV: ucf_mirror.url}
+    env["CI"] = ""  # CI forces offline; this child is a user's run, online through the mirror
+    env.pop(reachability.NETWORK_ENV, None)
     proc = subprocess.Popen([sys.executable, "-m", "helpers.datasets", *args], env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(list(out.rglob("*.avi"))) < 2:
@@ -336,6 +328,39 @@ def test_cli_errors_are_one_line_and_leave_nothing_half_written(
     monkeypatch.setenv(downloads.MIRROR_ENV, refused_url())
     line = _one_error_line(capsys, [*base, "--classes", "1", "--cache", str(tmp_path / "new")])
     assert line == f"error: {downloads.mirror_url(ucf101.SPLITS_ZIP_URL)}: connection refused"
+
+
+def test_offline_fails_at_once_with_one_line_and_a_complete_folder_needs_no_network(
+    ucf_mirror, tmp_path, capsys, monkeypatch
+):
+    out, cache = tmp_path / "ucf", tmp_path / "cache"
+    argv = ["ucf101", "--classes", "2", "--out", str(out), "--cache", str(cache), "--quiet"]
+    monkeypatch.setattr(config, "OFFLINE", True)  # as CI=true or TFVIDEO_OFFLINE=1 would
+    monkeypatch.setattr(config, "OFFLINE_REASON", "TFVIDEO_OFFLINE is set")
+    splits_url = downloads.mirror_url(ucf101.SPLITS_ZIP_URL)
+    began = time.monotonic()
+    line = _one_error_line(capsys, argv)
+    assert line == f"error: {splits_url}: offline: TFVIDEO_OFFLINE is set"
+    with pytest.raises(downloads.DownloadError, match=r": offline: TFVIDEO_OFFLINE is set$"):
+        kinetics.fetch_kinetics_annotations("400", tmp_path / "k", cache=cache, progress=False)
+    assert ucf_mirror.log == [] and not out.exists() and not cache.exists()
+
+    # A probe that finds no mirror decides offline within its timeouts, not one timeout a file.
+    monkeypatch.setattr(config, "OFFLINE", False)
+    monkeypatch.setattr(reachability, "_decision", None)
+    monkeypatch.setenv(downloads.MIRROR_ENV, refused_url())
+    line = _one_error_line(capsys, argv)
+    refused = downloads.mirror_url(ucf101.SPLITS_ZIP_URL)
+    assert line.startswith(f"error: {refused}: offline: mirror ")
+    assert "cannot connect" in line and time.monotonic() - began < 10
+
+    monkeypatch.setenv(downloads.MIRROR_ENV, ucf_mirror.url)  # online: fetch once...
+    monkeypatch.setattr(reachability, "_decision", None)
+    assert cli.main(argv) == 0
+    monkeypatch.setattr(reachability, "_decision", reachability.Network(False, "unplugged"))
+    ucf_mirror.reset_counts()
+    assert cli.main(argv) == 0  # ...then offline, the complete folder is used as it is
+    assert ucf_mirror.log == [] and "2 of 5 classes, 0 videos fetched" in capsys.readouterr().out
 
 
 def test_the_official_split_lists_are_trimmed_to_ten_classes(server, tmp_path):

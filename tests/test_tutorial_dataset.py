@@ -1,7 +1,7 @@
 """Tests for helpers.sample.tutorial: notebook 01's dataset choice, its record and its fallbacks.
 
-The UCF101 download is served by test_downloads.Mirror on 127.0.0.1 with the stand-ins of
-test_datasets (a zip of small MJPG videos and a split-list zip), here with ten classes.
+The UCF101 download is served by the ``server`` fixture (conftest) on 127.0.0.1 with the
+stand-ins of test_datasets (a zip of small MJPG videos and a split-list zip), here with ten classes.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import os
 
 import pytest
 from test_datasets import _noise_video, _split_lists, _split_zip, _zip
-from test_downloads import Mirror
 
-from helpers import config, records, sample
+from helpers import config, movinet, records, sample, train
 from helpers.datasets import ucf101
 from helpers.sample import tutorial
-from helpers.utils import downloads
+from helpers.utils import reachability
 
 TEN = ("ApplyEyeMakeup", "ApplyLipstick", "Archery", "BabyCrawling", "BalanceBeam",
        "BandMarching", "BaseballPitch", "Basketball", "BasketballDunk", "BenchPress")  # fmt: skip
@@ -32,17 +31,9 @@ def mode(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "FAST", False)
     monkeypatch.setattr(config, "OFFLINE", False)
     monkeypatch.setattr(config, "DATASET", "")
+    monkeypatch.delenv(reachability.NETWORK_ENV, raising=False)
+    monkeypatch.setattr(reachability, "_decision", None)  # each test decides afresh
     return config
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    mirror = Mirror(tmp_path / "mirror")
-    monkeypatch.setenv(downloads.MIRROR_ENV, mirror.url)
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    yield mirror
-    mirror.close()
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +141,30 @@ def test_videos_the_zip_lacks_are_left_out_and_said(mode, server, ucf_members):
     assert "LEFT OUT: 1 listed videos" in ds.what
     kept = ds.items("train") + ds.items("test")
     assert len(kept) == 29 and all(os.path.isfile(i.path) for i in kept)
+
+
+def test_notebooks_04_05_online_path_gets_ten_ucf101_classes(mode, server, ucf_zip, monkeypatch):
+    """Notebook 05's data steps (and 04's clip) under TFVIDEO_DATASET=ucf101-10, via the mirror."""
+    server.put(ucf101.UCF101_ZIP_URL, ucf_zip)
+    server.put(ucf101.SPLITS_ZIP_URL, _split_zip(_split_lists(ELEVEN)))
+    monkeypatch.setenv("TFVIDEO_DATASET", "ucf101-10")
+    monkeypatch.setattr(config, "DATASET", "ucf101-10")  # what config reads from it at import
+    ds = sample.tutorial_dataset(progress=False)
+    assert (ds.name, ds.fallback) == ("ucf101-10", None)
+    names = ds.class_names()
+    assert names == list(TEN)  # classInd order: the model's outputs
+
+    folder = sample.ensure_sample_records(size=32, dataset=ds)
+    cfg = train.TrainConfig(
+        num_classes=len(names), num_frames=2, frame_stride=2, resolution=32, batch_size=2
+    )
+    data = train.record_datasets(folder, cfg, validation_fraction=0.2)
+    assert data.labels == names
+    assert (data.num_train + data.num_validation, data.num_test) == (20, 10)
+    videos, labels = next(iter(data.train))
+    assert videos.shape == (2, 2, 32, 32, 3)
+    assert set(labels.numpy()) <= set(range(10))
+
+    item = ds.items("test")[0]  # notebook 04's clip of the chosen dataset
+    clip = movinet.load_video(item.path, 172, fps=8.0, max_frames=40)
+    assert item.label in TEN and clip.shape[1:] == (172, 172, 3) and 1 <= len(clip) <= 40

@@ -16,7 +16,9 @@ or from Python::
 UCF101 videos are read out of the hosted zip of the TF tutorial "Load video data"
 (:data:`UCF101_ZIP_URL`) one member at a time with HTTP range requests, so ten classes cost
 ten classes' bytes. Every download goes through :mod:`helpers.utils.downloads`: resumable,
-verified, renamed into place when complete, redirected by ``TFVIDEO_MIRROR``.
+verified, renamed into place when complete, redirected by ``TFVIDEO_MIRROR``. Before anything
+missing is fetched, the run's one network decision (:func:`helpers.utils.downloads.network`) is
+asked: offline, the fetch fails at once with ``DownloadError("<url>: offline: <reason>")``.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ where the data comes from:
 downloads resume after an interruption (rerun the same command), are checked (size, zip CRC-32)
 and appear under their final name only when complete; a second run fetches nothing.
 {MIRROR_ENV}=http://host:port fetches https://H/P from ${MIRROR_ENV}/H/P instead;
-https_proxy / no_proxy are honoured. Errors print one line and exit with status 2.
+https_proxy / no_proxy are honoured. Offline (CI or TFVIDEO_OFFLINE set, or no network/mirror
+answers) nothing is tried. Errors print one line and exit with status 2.
 """
 
 

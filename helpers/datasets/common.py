@@ -1,4 +1,4 @@
-"""What the dataset fetchers share: the download cache, their error type, whole-file writes."""
+"""What the dataset fetchers share: the cache, their error type, the network check, whole writes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from helpers import config
-from helpers.utils import atomic
+from helpers.utils import atomic, downloads
 
-__all__ = ["DatasetError", "default_cache", "write_if_changed"]
+__all__ = ["DatasetError", "default_cache", "require_online", "write_if_changed"]
 
 
 class DatasetError(ValueError):
@@ -28,6 +28,24 @@ class DatasetError(ValueError):
 def default_cache() -> Path:
     """Where downloaded archives are kept, so a rerun fetches nothing (``DATA_DIR/downloads``)."""
     return config.DATA_DIR / "downloads"
+
+
+def require_online(url: str) -> None:
+    """Asks the run's one reachability decision before ``url`` is fetched.
+
+    Offline (``CI``, ``TFVIDEO_OFFLINE``, or a probe that found no network or no
+    ``TFVIDEO_MIRROR`` server), this fails at once with one line instead of a timeout per file.
+    Only called when something is missing: a complete folder needs no network.
+
+    Args:
+        url: The real URL about to be fetched.
+
+    Raises:
+        helpers.utils.downloads.DownloadError: ``"<url>: offline: <reason>"``.
+    """
+    net = downloads.network()
+    if not net.online:
+        raise downloads.DownloadError(downloads.mirror_url(url), f"offline: {net.reason}")
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from helpers import sources
-from helpers.datasets.common import DatasetError, default_cache, write_if_changed
+from helpers.datasets.common import DatasetError, default_cache, require_online, write_if_changed
 from helpers.utils import downloads
 
 __all__ = [
@@ -155,7 +155,8 @@ def fetch_kinetics_annotations(
 
     Raises:
         DatasetError: Unknown version, or the tarball lacks a train or val CSV.
-        helpers.utils.downloads.DownloadError: The download failed.
+        helpers.utils.downloads.DownloadError: The download failed, or the run is offline and
+            the tarball is not cached (``"<url>: offline: <reason>"``).
         helpers.sources.SourceFormatError: A malformed CSV row, named
             ``<tarball>/<member>:<line>``.
     """
@@ -164,6 +165,8 @@ def fetch_kinetics_annotations(
     url, out = ANNOTATION_URLS[version], Path(out)
     cache = Path(cache) if cache is not None else default_cache()
     tar_path = cache / PurePosixPath(url).name
+    if not tar_path.is_file():
+        require_online(url)
     received = downloads.download(url, tar_path, timeout=timeout, progress=progress)
     members = _members(tar_path)
     out.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from helpers import sources
-from helpers.datasets.common import DatasetError, default_cache, write_if_changed
+from helpers.datasets.common import DatasetError, default_cache, require_online, write_if_changed
 from helpers.utils import downloads, remote_zip
 
 __all__ = [
@@ -202,13 +202,16 @@ def fetch_ucf101(
         What was fetched, see :class:`UCF101Fetch`.
 
     Raises:
-        helpers.utils.downloads.DownloadError: A download failed or a member is corrupt.
+        helpers.utils.downloads.DownloadError: A download failed, a member is corrupt, or the
+            run is offline and something is missing (``"<url>: offline: <reason>"``).
         DatasetError: Bad ``classes``, or the split-list zip lacks a split file.
         helpers.sources.SourceFormatError: classInd.txt is malformed.
     """
     out = Path(out)
     cache = Path(cache) if cache is not None else default_cache()
     splits_zip = cache / PurePosixPath(SPLITS_ZIP_URL).name
+    if not splits_zip.is_file():
+        require_online(SPLITS_ZIP_URL)
     received = downloads.download(SPLITS_ZIP_URL, splits_zip, timeout=timeout, progress=progress)
     official = _read_split_zip(splits_zip)
     full_lists = cache / SPLIT_DIR  # verbatim copies, so that line errors name a real file
@@ -238,6 +241,7 @@ def fetch_ucf101(
     todo = [rel for rel in listed.values() if not (out / rel).exists()]
     result, zip_size = remote_zip.ZipFetch(0, len(listed), 0, 0), None
     if todo:
+        require_online(UCF101_ZIP_URL)
         result = remote_zip.fetch_zip_members(
             UCF101_ZIP_URL, destination, timeout=timeout, progress=progress
         )

@@ -64,6 +64,11 @@ class TutorialDataset:
     fallback: str | None = None
     missing: int = 0
 
+    def class_names(self) -> list[str]:
+        """The class names in label order (``classInd.txt``): what a classifier's outputs mean."""
+        index = sources.read_class_index(self.splits / "classInd.txt")
+        return sorted(index, key=index.__getitem__)
+
     def items(self, split: str) -> list[sources.VideoItem]:
         """The videos of one official split (fold 1): ``"train"`` or ``"test"``.
 
@@ -117,8 +122,9 @@ def _resolve(name: str, *, progress: bool) -> TutorialDataset:
         return _fall_back(name, "CI fast mode (CI=true) always uses the small sample")
     if (folder / _COMPLETE).is_file():
         return _ucf(name, folder)  # fetched before: nothing to download
-    if config.OFFLINE:
-        return _fall_back(name, f"it is not in {folder} yet and this run is offline")
+    net = downloads.network()  # the run's one decision (CI and TFVIDEO_OFFLINE force offline)
+    if not net.online:
+        return _fall_back(name, f"it is not in {folder} yet and this run is offline ({net.reason})")
     try:
         got = datasets.fetch_ucf101(folder, DATASETS[name], progress=progress)
     except (downloads.DownloadError, datasets.DatasetError, sources.SourceFormatError) as err:
