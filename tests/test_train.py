@@ -159,6 +159,13 @@ def test_carve_is_by_group_deterministic_and_order_free():
         train.carve_validation(ids, 1.0)
 
 
+def test_record_datasets_refuse_a_class_count_the_records_do_not_have():
+    folder = sample.ensure_sample_records(size=32)
+    classes = len(records.class_names(records.load_manifest(folder)))
+    with pytest.raises(ValueError, match=f"hold {classes} classes but cfg.num_classes is 3"):
+        train.record_datasets(folder, train.TrainConfig(num_classes=3, resolution=32))
+
+
 def test_record_datasets_hold_out_whole_groups():
     folder = sample.ensure_sample_records(size=32)  # CI set when CI=true (3 groups: 1 test)
     cfg = train.TrainConfig(num_frames=2, resolution=32, batch_size=2)

@@ -113,11 +113,17 @@ def record_datasets(
 
     Raises:
         FileNotFoundError: The folder has no manifest.
-        ValueError: The training split has fewer than two groups.
+        ValueError: The training split has fewer than two groups, or ``cfg.num_classes`` is not
+            the records' class count.
     """
     out = Path(records_dir)
     manifest = records.load_manifest(out)
     labels = records.class_names(manifest)
+    if cfg.num_classes != len(labels):  # a head of the wrong size trains on, silently wrong
+        raise ValueError(
+            f"{out}: the records hold {len(labels)} classes but cfg.num_classes is "
+            f"{cfg.num_classes}; use TrainConfig(num_classes={len(labels)}, ...)"
+        )
     train_files = records.shard_files(out, train_split)
     carve = carve_validation(record_ids(train_files), validation_fraction)
     common = {

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from helpers import records
 from helpers.train import formats as formats_lib
 from helpers.train.data import RecordDatasets, record_datasets
 from helpers.train.evaluation import evaluate
@@ -117,10 +118,10 @@ def finetune(
     """
     run = Path(run_dir)
     cfg = cfg or TrainConfig()
+    # The manifest, not the default, knows the class count.
+    labels = records.class_names(records.load_manifest(records_dir))
+    cfg = replace(cfg, num_classes=len(labels))
     data = record_datasets(records_dir, cfg, validation_fraction=validation_fraction)
-    if cfg.num_classes != len(data.labels):  # the manifest, not the default, knows the count
-        cfg = replace(cfg, num_classes=len(data.labels))
-        data = record_datasets(records_dir, cfg, validation_fraction=validation_fraction)
     steps = steps_per_epoch or data.steps_per_epoch
     model = build_model(cfg, checkpoint_path=checkpoint_path)
     if anneal and minutes is None:
