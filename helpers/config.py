@@ -20,6 +20,10 @@ Environment variables:
   ``true`` unless you set it yourself (see :data:`CPU_ALLOCATOR`).
 * ``TF_CPP_MIN_LOG_LEVEL``: TensorFlow's C++ log filter. Importing ``helpers`` sets it to ``1``
   (no INFO banners) unless you set it yourself; warnings and errors still show.
+* ``OPENCV_FFMPEG_LOGLEVEL``: FFmpeg's own log level inside OpenCV. Importing ``helpers`` sets it
+  to ``-8`` (quiet) unless you set it yourself: a damaged video otherwise prints raw decoder lines
+  (``[h264 @ 0x...] no frame!``) with no file name, while the helpers report each file's problem
+  with its path in the summary and report. ``24`` shows FFmpeg's warnings again.
 
 Importing ``helpers`` also mutes the start-up noise that only says "an optional part is
 missing" (a CPU-only machine's ``cuInit`` error, Beam's cloud-extras warnings): see
@@ -92,6 +96,7 @@ TensorFlow op (importing TensorFlow first is fine). ``TF_CPU_ALLOCATOR_USE_BFC=f
 """
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # read once, when TensorFlow first logs
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # read when OpenCV first opens a video
 
 
 REAL_CLIPS: tuple[str, ...] = (

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import cv2
+import numpy as np
 import pytest
 
 from helpers import config, quiet
@@ -69,3 +71,30 @@ def test_xla_first_compilation_notice_is_spent_quietly(imports):
     assert done.stdout.strip() == "2.0"
     # Without helpers.pipeline the line shows: this test can tell the difference.
     assert ("Compiled cluster using XLA" in done.stderr) == (imports == "nothing")
+
+
+FFMPEG_PROGRAM = """
+import sys
+if sys.argv[1] == "helpers":
+    import helpers
+import cv2
+capture = cv2.VideoCapture(sys.argv[2], cv2.CAP_FFMPEG)
+print(capture.isOpened())
+"""
+
+
+@pytest.mark.parametrize("first", ["helpers", "cv2"])
+def test_ffmpeg_decoder_lines_stay_out_unless_asked_for(first, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 48))
+    for t in range(20):
+        writer.write(np.full((48, 64, 3), 12 * t, np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # its index (moov) is gone
+    env = {k: v for k, v in os.environ.items() if k != "OPENCV_FFMPEG_LOGLEVEL"}
+    done = subprocess.run([sys.executable, "-c", FFMPEG_PROGRAM, first, str(cut)], env=env,
+                          capture_output=True, text=True, cwd=config.ROOT, timeout=300)  # fmt: skip
+    assert done.stdout.strip() == "False"
+    # Without helpers, FFmpeg says it: this test can tell the difference.
+    assert ("moov atom not found" in done.stderr) == (first == "cv2"), done.stderr[-500:]
