@@ -439,4 +439,3 @@ def test_raw_streams_are_listed_as_the_local_writer_lists_them(
     got = _read_split(out, "train")
     assert sorted(got) == sorted(want) == ["cat/raw", "dog/a"]
     assert all(got[k] == want[k] for k in want)  # byte-identical examples, frame_rate 0.0 too
-

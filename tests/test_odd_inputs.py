@@ -304,8 +304,9 @@ def test_a_raw_stream_through_the_writer_cli_and_the_reader(raw_h264, tmp_path, 
     assert raw["end_timestamp"] == raw["timestamps"][-1]  # no period added: no rate to add
     # The reader never divides by the rate: each sampling mode gives finite frames of both.
     for sampling, n in (("random", 8), ("middle", 4), ("all", None)):
+        train = sampling == "random"
         ds = pipeline.build_dataset(out, split="train", num_frames=n, sampling=sampling,
-                                    training=sampling == "random", image_size=16, batch_size=2)  # fmt: skip
+                                    training=train, image_size=16, batch_size=2)  # fmt: skip
         batch = next(iter(ds))
         image = batch["image"].numpy()
         assert sorted(batch["id"].numpy().astype(str)) == ["cat/raw", "dog/a"]
