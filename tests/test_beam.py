@@ -409,3 +409,33 @@ def test_partial_decodes_are_flagged_as_the_local_writer_flags_them(tmp_path: Pa
     assert "below min_decoded_fraction=0.9" in split["failures"][0]["reason"]
     rows = beam.read_failures(str(tmp_path / "strict"))
     assert [row["id"] for row in rows] == ["dog/cut"]
+
+
+def test_raw_streams_are_listed_as_the_local_writer_lists_them(
+    raw_h264: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers.frames import UNKNOWN_RATE_NOTE
+
+    root = tmp_path / "videos"
+    (root / "train" / "cat").mkdir(parents=True)
+    (root / "train" / "cat" / "raw.h264").symlink_to(raw_h264)  # raw_h264: tests/conftest.py
+    _write_avi(root / "train" / "dog" / "a.avi", 9, seed=1)
+    out = tmp_path / "beam"
+    status = beam_cli.main(["--source", "folder", "--video_root", str(root), "--splits", "train",
+                            "--out_dir", str(out), "--num_shards", "1", "--size", "16",
+                            *IN_PROCESS])  # fmt: skip
+    assert status == 0  # converted, with the warning
+    printed = capsys.readouterr()
+    assert "partial decode(s), unknown_rate=1, 1 shards" in printed.out
+    assert "1 raw stream(s) with no frame rate" in printed.err
+    ours = json.loads((out / records.MANIFEST_FILE).read_text())["splits"]["train"]
+    assert ours["num_unknown_rate"] == 1 and ours["num_failed"] == 0
+    assert ours["unknown_rate"] == [{"id": "cat/raw", "path": str(root / "train/cat/raw.h264"),
+                                     "reason": UNKNOWN_RATE_NOTE}]  # fmt: skip
+    items = sources.folder_items(root, split="train")
+    cfg = records.RecordConfig(size=16)
+    want, local = _local(items, sources.build_label_map(items), cfg, "train", tmp_path / "local")
+    assert ours["unknown_rate"] == local["unknown_rate"]
+    got = _read_split(out, "train")
+    assert sorted(got) == sorted(want) == ["cat/raw", "dog/a"]
+    assert all(got[k] == want[k] for k in want)  # byte-identical examples, frame_rate 0.0 too

@@ -219,13 +219,7 @@ def test_a_cut_webm_with_a_true_rate_is_judged_by_count(tmp_path):
         assert clip.header_frame_count == 120 and (not partial or "of the 120 frames" in reason)
 
 
-@pytest.fixture(scope="module")
-def raw_h264(tmp_path_factory) -> Path:
-    """A 3 s, 10 fps H.264 elementary stream: no container, so no rate and no timestamps."""
-    return synth(tmp_path_factory.mktemp("raw") / "clip.h264", 10, 3, "-bf", "0")
-
-
-def test_a_raw_stream_claims_no_rate(raw_h264):
+def test_a_raw_stream_claims_no_rate(raw_h264):  # raw_h264: tests/conftest.py
     info = probe(raw_h264)
     assert (info.fps, info.rate_known, info.frame_count) == (0.0, False, 0)  # not FFmpeg's 25
     clip = decode(raw_h264)
@@ -279,6 +273,45 @@ def test_a_raw_stream_through_extract_and_the_writer(raw_h264, tmp_path, capsys)
     assert stats["partial"] is None
     with pytest.raises(VideoDecodeError, match="raw stream"):
         item_to_examples_with_stats(item, {"cat": 0}, RecordConfig(size=16, fps=5))
+
+
+def test_a_raw_stream_through_the_writer_cli_and_the_reader(raw_h264, tmp_path, capsys):
+    from helpers import pipeline, records
+    from helpers.sample.data import write_index_video
+    from helpers.writer import cli as writer_cli
+
+    videos = tmp_path / "my_videos"
+    (videos / "cat").mkdir(parents=True)
+    os.symlink(raw_h264, videos / "cat" / "raw.h264")
+    write_index_video(videos / "dog" / "a.avi", 12, 25.0, size=(32, 32))
+    out = tmp_path / "out"
+    args = ["folder", "--videos", str(videos), "--out", str(out), "--workers", "1", "--shards", "1"]
+    assert writer_cli.main(args) == 0  # converted, with the warning: as for a vfr source
+    printed = capsys.readouterr().out
+    assert "unknown_rate=1: raw stream(s) with no frame rate" in printed
+    split = records.load_manifest(out)["splits"]["train"]
+    assert (split["num_clips"], split["num_failed"], split["num_unknown_rate"]) == (2, 0, 1)
+    assert split["unknown_rate"] == [{"id": "cat/raw", "path": str(videos / "cat" / "raw.h264"),
+                                      "reason": frames.UNKNOWN_RATE_NOTE}]  # fmt: skip
+    assert split["num_partial"] == split["num_vfr"] == 0  # no count to miss, no times to judge
+    parsed = {}
+    for serialized in records.iter_records(records.shard_files(out, "train")[0]):
+        example = {k: v.numpy() for k, v in records.parse_example(serialized).items()}
+        parsed[example["id"].decode()] = example
+    raw, avi = parsed["cat/raw"], parsed["dog/a"]
+    assert (raw["frame_rate"], raw["num_frames"], avi["frame_rate"]) == (0.0, 30, 25.0)
+    assert raw["timestamps"].tolist() == [40_000 * i for i in range(30)]  # order only
+    assert raw["end_timestamp"] == raw["timestamps"][-1]  # no period added: no rate to add
+    # The reader never divides by the rate: each sampling mode gives finite frames of both.
+    for sampling, n in (("random", 8), ("middle", 4), ("all", None)):
+        train = sampling == "random"
+        ds = pipeline.build_dataset(out, split="train", num_frames=n, sampling=sampling,
+                                    training=train, image_size=16, batch_size=2)  # fmt: skip
+        batch = next(iter(ds))
+        image = batch["image"].numpy()
+        assert sorted(batch["id"].numpy().astype(str)) == ["cat/raw", "dog/a"]
+        assert image.shape[1:] == (n or 30, 16, 16, 3) and np.isfinite(image).all()
+        assert image.std() > 0
 
 
 def test_extract_on_a_full_disk_is_one_error_line_and_leaves_no_temporaries(

@@ -195,16 +195,22 @@ def _run(args: argparse.Namespace, pipeline_args: list[str]) -> int:
         min_decoded_fraction=args.min_decoded_fraction,
     )
     for split, info in manifest["splits"].items():
+        unknown = info["num_unknown_rate"]
         print(
             f"{split}: {info['num_examples']} examples from {info['num_clips_in']} videos, "
             f"{info['num_failed']} failed, {info['num_partial']} partial decode(s), "
-            f"{len(info['shards'])} shards"
+            + (f"unknown_rate={unknown}, " if unknown else "")
+            + f"{len(info['shards'])} shards"
         )
     failed = sum(info["num_failed"] for info in manifest["splits"].values())
     partial = sum(info["num_partial"] for info in manifest["splits"].values())
     if partial:
         print(f"{partial} video(s) decoded only in part (written; listed under 'partial' in the "
               "manifest; --min_decoded_fraction makes them failures)", file=sys.stderr)  # fmt: skip
+    unknown = sum(info["num_unknown_rate"] for info in manifest["splits"].values())
+    if unknown:
+        print(f"{unknown} raw stream(s) with no frame rate (written whole with image/frame_rate "
+              "0.0; listed under 'unknown_rate' in the manifest)", file=sys.stderr)  # fmt: skip
     if failed:
         where = FileSystems.join(args.out_dir, beam.FAILURES_FILE)
         print(f"{failed} video(s) failed; see {where}", file=sys.stderr)

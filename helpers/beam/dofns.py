@@ -216,8 +216,8 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         Yields:
             The shard's summary: the manifest's shard statistics (``file``, ``num_examples``,
             ``num_frames``, ``bytes``, ``sha256``, ``label_counts``, ``frame_sizes``,
-            ``clip_ids``) plus ``split``, and the ``failures``, ``dropped``, ``partial`` and
-            ``vfr`` rows.
+            ``clip_ids``) plus ``split``, and the ``failures``, ``dropped``, ``partial``, ``vfr``
+            and ``unknown_rate`` rows.
         """
         content = self._records.convert_items(
             job.items, job.targets(), self._label_map, self._cfg, convert=self._convert

@@ -125,6 +125,7 @@ def finish_manifest(
             dropped=sorted((d for s in mine for d in s["dropped"]), key=lambda d: d["id"]),
             partial=[row for s in mine for row in s["partial"]],
             vfr=[row for s in mine for row in s["vfr"]],
+            unknown_rate=[row for s in mine for row in s["unknown_rate"]],
         )
     manifest = build_manifest(
         written_by="helpers.beam",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.frames import (
+    UNKNOWN_RATE_NOTE,
     FrameReader,
     VideoDecodeError,
     decoded_fraction,
@@ -42,7 +43,6 @@ from helpers.utils.parallel import run_parallel
 __all__ = ["ExtractReport", "extract_many", "extract_one", "output_dir"]
 
 REPORT_NAME = "extract_report.json"
-RAW_RATE_NOTE = "raw stream (no container): no frame rate, timestamps assume 25 fps"
 
 
 @dataclass
@@ -316,4 +316,4 @@ def _note(report: ExtractReport, item: VideoItem, done: dict, trimmed: bool, max
         report.vfr.append({"path": item.path, "id": item.id, "header_fps": done["source_fps"],
                            "average_fps": done["average_fps"]})  # fmt: skip
     if done.get("rate_known") is False:
-        report.unknown_rate.append({"path": item.path, "id": item.id, "reason": RAW_RATE_NOTE})
+        report.unknown_rate.append({"path": item.path, "id": item.id, "reason": UNKNOWN_RATE_NOTE})

@@ -15,6 +15,7 @@ Modules: ``decode`` (probe, FrameReader, decode), ``coverage`` (partial decodes)
 
 from helpers.frames.coverage import decoded_fraction, partial_decode
 from helpers.frames.decode import (
+    UNKNOWN_RATE_NOTE,
     Clip,
     FrameReader,
     VideoDecodeError,
@@ -36,6 +37,7 @@ __all__ = [
     "VideoDecodeError",
     "partial_decode",
     "decoded_fraction",
+    "UNKNOWN_RATE_NOTE",
     "single_threaded",
     "resize_frames",
     "RESIZE_MODES",

@@ -28,6 +28,7 @@ import numpy as np
 from helpers.frames.resize import Size, _resize_one, check_size
 
 __all__ = [
+    "UNKNOWN_RATE_NOTE",
     "Clip",
     "FrameReader",
     "VideoDecodeError",
@@ -55,6 +56,8 @@ _VFR_SPREAD = 0.1  # frame intervals differing by more than 10 % (plus rounding)
 # FFmpeg's raw elementary-stream demuxers (.h264, .hevc, .m4v, .mjpeg...) use this time base and
 # an assumed 25 fps: such a stream has no clock of its own.
 _RAW_TIME_BASE = 1 / 1_200_000
+UNKNOWN_RATE_NOTE = "raw stream (no container): no frame rate, timestamps assume 25 fps"
+"""Why a source is listed under ``unknown_rate`` (extract's report, the records manifest)."""
 
 
 class VideoDecodeError(RuntimeError):

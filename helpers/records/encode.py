@@ -80,6 +80,9 @@ def clip_to_example(
 ) -> proto.SequenceExample:
     """Builds the SequenceExample of one clip (frames are JPEG-encoded here).
 
+    A clip with no frame rate (a raw stream, ``clip.rate_known`` False) is written with
+    ``image/frame_rate`` 0.0 (unknown, never a guess) and its end timestamp at its last frame's.
+
     Args:
         clip: Decoded frames ``[T, H, W, 3]`` RGB uint8 with their timestamps (seconds).
         item: The source video (its id becomes ``clip/media_id``, its path ``clip/data_path``).

@@ -36,6 +36,8 @@ CLIP_NUM_FRAMES_KEY = "clip/frames"
 IMAGE_FORMAT_KEY = "image/format"
 IMAGE_HEIGHT_KEY = "image/height"
 IMAGE_WIDTH_KEY = "image/width"
+# float: the frames' rate (the resampling fps, else the source's); 0.0 when the source has none,
+# a raw stream (.h264): its timestamps then only order the frames (spaced at FFmpeg's 25 fps).
 IMAGE_FRAME_RATE_KEY = "image/frame_rate"
 # Feature-list keys: one entry per frame.
 IMAGE_ENCODED_KEY = "image/encoded"

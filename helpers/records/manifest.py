@@ -71,6 +71,7 @@ SPLIT_KEYS = (
     "num_dropped",
     "num_partial",
     "num_vfr",
+    "num_unknown_rate",
     "num_shards",
     "shards",
     "label_counts",
@@ -79,10 +80,12 @@ SPLIT_KEYS = (
     "dropped_by_policy",
     "partial",
     "vfr",
+    "unknown_rate",
 )
 """One split's keys: counts, the shard list, label counts, frame sizes, failures, drops, partial
-decodes (``id``, ``path``, ``reason``) and variable-frame-rate sources (``id``, ``header_fps``,
-``average_fps``)."""
+decodes (``id``, ``path``, ``reason``), variable-frame-rate sources (``id``, ``header_fps``,
+``average_fps``) and sources with no frame rate (``id``, ``path``, ``reason``: raw streams, whose
+examples hold ``image/frame_rate`` 0.0)."""
 
 SHARD_KEYS = ("file", "num_examples", "num_frames", "bytes", "sha256")
 """One shard's keys (``file`` is ``<split>/<name>``, relative to the dataset folder)."""
@@ -110,6 +113,7 @@ def split_entry(
     dropped: Sequence[Mapping[str, Any]] = (),
     partial: Sequence[Mapping[str, Any]] = (),
     vfr: Sequence[Mapping[str, Any]] = (),
+    unknown_rate: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One split's manifest entry from the statistics of its written shards.
 
@@ -123,6 +127,7 @@ def split_entry(
         dropped: Clips the truncation policy turned into no example (``id``, ``frames``).
         partial: Clips written from a partial decode (``id``, ``path``, ``reason``).
         vfr: Variable-frame-rate sources (``id``, ``header_fps``, ``average_fps``).
+        unknown_rate: Sources with no frame rate, raw streams (``id``, ``path``, ``reason``).
 
     Returns:
         The entry, with exactly the keys of :data:`SPLIT_KEYS`.
@@ -141,6 +146,7 @@ def split_entry(
         "num_dropped": len(dropped),
         "num_partial": len(partial),
         "num_vfr": len(vfr),
+        "num_unknown_rate": len(unknown_rate),
         "num_shards": len(shards),
         "shards": [
             {k: shard[k] for k in SHARD_KEYS} | {"file": f"{split}/{shard['file']}"}
@@ -159,6 +165,10 @@ def split_entry(
         "vfr": sorted(
             ({k: v[k] for k in ("id", "header_fps", "average_fps")} for v in vfr),
             key=lambda v: v["id"],
+        ),
+        "unknown_rate": sorted(
+            ({k: u[k] for k in ("id", "path", "reason")} for u in unknown_rate),
+            key=lambda u: u["id"],
         ),
     }
     return entry

@@ -2,7 +2,8 @@
 
 Both writers (``helpers.writer`` on one machine, ``helpers.beam`` on a runner) convert a shard's
 videos with :func:`convert_items`, so they write the same examples and report failures, clips
-the policy dropped, partial decodes and variable-frame-rate sources the same way::
+the policy dropped, partial decodes, variable-frame-rate sources and raw streams with no frame
+rate the same way::
 
     content = convert_items(items, targets, label_map, cfg)
     content.examples                      # [(clip id, k, serialized example)], in item order
@@ -15,6 +16,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from helpers import frames as frames_lib
 from helpers.records.encode import item_to_examples_with_stats
 from helpers.records.settings import RecordConfig
 from helpers.sources import VideoItem
@@ -45,6 +47,8 @@ class ShardContent:
         dropped: ``{"id", "frames"}`` per clip the truncation policy turned into no example.
         partial: ``{"id", "path", "reason"}`` per clip written from a partial decode.
         vfr: ``{"id", "header_fps", "average_fps"}`` per variable-frame-rate source.
+        unknown_rate: ``{"id", "path", "reason"}`` per raw stream (no container, so no frame
+            rate): written whole, its examples' ``image/frame_rate`` 0.0.
     """
 
     examples: list[tuple[str, int, bytes]] = dataclasses.field(default_factory=list)
@@ -56,6 +60,7 @@ class ShardContent:
     dropped: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     partial: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     vfr: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    unknown_rate: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def stats(self) -> dict[str, Any]:
         """The shard's statistics for ``records.split_entry`` (all but file, bytes, sha256)."""
@@ -69,6 +74,7 @@ class ShardContent:
             "dropped": self.dropped,
             "partial": self.partial,
             "vfr": self.vfr,
+            "unknown_rate": self.unknown_rate,
         }
 
 
@@ -115,6 +121,9 @@ def convert_items(
         if stats["vfr"]:
             out.vfr.append({"id": item.id, "header_fps": stats["source_fps"],
                             "average_fps": stats["average_fps"]})  # fmt: skip
+        if not stats["rate_known"]:
+            out.unknown_rate.append({"id": item.id, "path": item.path,
+                                     "reason": frames_lib.UNKNOWN_RATE_NOTE})  # fmt: skip
         if not examples:  # listed under dropped_by_policy, not lost
             out.dropped.append({"id": item.id, "frames": stats["decoded_frames"]})
             continue

@@ -255,6 +255,10 @@ def summary(manifest: dict, out: str | Path, seconds: float | None = None) -> st
         if s.get("num_vfr"):
             lines.append(f"  {s['num_vfr']} variable-frame-rate source(s), sampled on their "
                          "own timestamps (listed under 'vfr')")  # fmt: skip
+        if s.get("num_unknown_rate"):
+            lines.append(f"  unknown_rate={s['num_unknown_rate']}: raw stream(s) with no frame "
+                         "rate, written whole with image/frame_rate 0.0 (listed under "
+                         "'unknown_rate')")  # fmt: skip
     if seconds is not None:
         lines.append(f"took {seconds:.1f} s")
     return "\n".join(lines)

@@ -181,6 +181,7 @@ def write_split(
         dropped=[d for s in sidecars for d in s["dropped"]],
         partial=[p for s in sidecars for p in s.get("partial", [])],
         vfr=[v for s in sidecars for v in s.get("vfr", [])],
+        unknown_rate=[u for s in sidecars for u in s.get("unknown_rate", [])],
     )
     previous = records.read_manifest(out_dir) or {}
     splits = dict(previous.get("splits", {})) | {split: entry}

@@ -173,8 +173,9 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
 
     A clip that fails to convert is reported in the sidecar's ``failures`` (id, path, reason) and
     does not stop the shard; a clip the policy turns into no example is listed under ``dropped``,
-    one written from a partial decode under ``partial`` and a variable-frame-rate source under
-    ``vfr`` (with its header and measured rates).
+    one written from a partial decode under ``partial``, a variable-frame-rate source under
+    ``vfr`` (with its header and measured rates) and a raw stream with no frame rate under
+    ``unknown_rate``.
 
     Args:
         task: The shard to write.
