@@ -21,13 +21,15 @@ import importlib.util
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 __all__ = [
-    "BEAM_NOISE", "gpu_driver_present", "muted_stderr", "quiet_gpu_probe", "quiet_xla_notice",
+    "BEAM_NOISE", "gpu_driver_present", "muted_stderr", "quiet_gpu_probe", "quiet_tflite",
+    "quiet_xla_notice",
 ]
 
 
@@ -55,6 +57,28 @@ def muted_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+
+
+@contextlib.contextmanager
+def quiet_tflite() -> Iterator[None]:
+    """Runs SavedModel saves and TFLite conversions without their progress chatter.
+
+    Inside the block a SavedModel save does not log "Assets written to ..." (INFO), the TFLite
+    converter's C++ progress lines (``W0000 ... Ignored output_format``, ``fully_quantize: 0,
+    ...``) and LiteRT's "Created TensorFlow Lite XNNPACK delegate" stay off descriptor 2, and the
+    quantization debugger's ``tf.lite.Interpreter`` deprecation warning is dropped (it has no
+    LiteRT version yet). None of them reports a problem: a failed save or conversion still raises
+    with its message.
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        with muted_stderr(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def quiet_gpu_probe(tf: ModuleType) -> None:

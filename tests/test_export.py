@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -156,3 +158,19 @@ def test_int8_layer_errors_and_selective_int8(exported, tmp_path):
     assert any(full.get(name) == np.int8 for name in keep)  # ...and were int8 before
     logits = train.TFLiteStream(path).stream_logits(video)
     assert np.isfinite(logits).all()
+
+
+def test_exports_say_nothing_a_learner_would_mistake_for_a_problem(
+    exported, tmp_path, capfd, caplog
+):
+    caplog.set_level(logging.INFO)  # as in a notebook kernel that shows INFO records
+    _, _, video, stream, _ = exported
+    capfd.readouterr()
+    path = export.export_tflite_variants(stream, {tmp_path / "x.tflite": "float32"},
+                                         resolution=RES)[0]  # fmt: skip
+    train.TFLiteStream(path).stream_logits(video[:2])
+    export.export_stream(stream, tmp_path / "stream")
+    said = capfd.readouterr()
+    for noise in ("Ignored output_format", "fully_quantize", "XNNPACK", "Assets written"):
+        assert noise not in said.out + said.err, noise
+    assert not [r for r in caplog.records if "Assets written" in r.getMessage()]

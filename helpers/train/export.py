@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
+from helpers import quiet
 from helpers.movinet.models import build_movinet_classifier, copy_weights
 from helpers.utils.atomic import atomic_write_bytes
 
@@ -202,7 +203,8 @@ def _save(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        tf.saved_model.save(module, str(tmp), signatures=signatures)
+        with quiet.quiet_tflite():
+            tf.saved_model.save(module, str(tmp), signatures=signatures)
         if labels is not None:
             (tmp / "labels.txt").write_text("".join(f"{name}\n" for name in labels))
         if out.exists():
@@ -267,7 +269,8 @@ def tflite_saved_model(model: tf_keras.Model, saved_dir: str | os.PathLike, reso
     _, predict = _stream_functions(model, (1, 1, resolution, resolution, 3))
     module = _holder(model)
     module.predict = predict
-    tf.saved_model.save(module, str(saved_dir), signatures={"serving_default": predict})
+    with quiet.quiet_tflite():
+        tf.saved_model.save(module, str(saved_dir), signatures={"serving_default": predict})
     return str(saved_dir)
 
 
@@ -308,7 +311,9 @@ def export_tflite_variants(
             converter = _converter(tmp, fmt, calibration)
             out = Path(path)
             out.parent.mkdir(parents=True, exist_ok=True)
-            written.append(atomic_write_bytes(out, converter.convert()))
+            with quiet.quiet_tflite():
+                content = converter.convert()
+            written.append(atomic_write_bytes(out, content))
     return written
 
 

@@ -21,7 +21,6 @@ writes an int8 model that keeps the worst layers in float.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
@@ -29,7 +28,6 @@ import os
 import statistics
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
+from helpers import quiet
 from helpers.train import export
 from helpers.train.tflite import Interpreter, TFLiteStream
 from helpers.utils.atomic import atomic_write_bytes
@@ -216,22 +215,12 @@ class LayerError:
     max_abs_error: float
 
 
-@contextlib.contextmanager
-def _quiet_debugger():
-    """Hides the deprecation warning of the tf.lite.Interpreter the debugger uses inside.
-
-    The debugger has no LiteRT version yet; our own code runs LiteRT (:class:`TFLiteStream`).
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
-        yield
-
-
 def _debugger(stream: tf_keras.Model, calibration, resolution: int, saved_dir: str, options=None):
     """TFLite's QuantizationDebugger over the int8 conversion (inputs as lists, in its order)."""
     # The input order of a float32 conversion of the same SavedModel (cheap: no calibration).
-    content = export._converter(saved_dir, "float32", None).convert()
-    probe = Interpreter(model_content=content)
+    with quiet.quiet_tflite():
+        content = export._converter(saved_dir, "float32", None).convert()
+        probe = Interpreter(model_content=content)
     names = probe.get_signature_list()["serving_default"]["inputs"]
     by_index = {probe.get_signature_runner().get_input_details()[n]["index"]: n for n in names}
     order = [by_index[d["index"]] for d in probe.get_input_details()]
@@ -241,7 +230,7 @@ def _debugger(stream: tf_keras.Model, calibration, resolution: int, saved_dir: s
             yield [inputs[name] for name in order]
 
     converter = export._converter(saved_dir, "int8", calibration)
-    with _quiet_debugger():
+    with quiet.quiet_tflite():
         return tf.lite.experimental.QuantizationDebugger(
             converter=converter, debug_dataset=as_lists, debug_options=options
         )
@@ -264,7 +253,7 @@ def int8_layer_errors(
     with tempfile.TemporaryDirectory() as tmp:
         export.tflite_saved_model(stream, tmp, resolution)
         debugger = _debugger(stream, calibration, resolution, tmp)
-        with _quiet_debugger():
+        with quiet.quiet_tflite():
             debugger.run()
         buf = io.StringIO()
         debugger.layer_statistics_dump(buf)
@@ -297,6 +286,6 @@ def selective_int8(
         export.tflite_saved_model(stream, tmp, resolution)
         options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(keep_float))
         debugger = _debugger(stream, calibration, resolution, tmp, options)
-        with _quiet_debugger():
+        with quiet.quiet_tflite():
             content = debugger.get_nondebug_quantized_model()
     return atomic_write_bytes(Path(path), content)

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from helpers import quiet
+
 try:  # LiteRT, TFLite's own successor: tf.lite.Interpreter is deprecated (it warns on every use)
     from ai_edge_litert.interpreter import Interpreter
 except ImportError:  # (requirements.txt installs it; a bare TensorFlow still has the old one)
@@ -36,11 +38,13 @@ class TFLiteStream:
 
     def __init__(self, path: str | os.PathLike, num_threads: int | None = None) -> None:
         self.path = Path(path)
-        self.interpreter = Interpreter(str(self.path), num_threads=num_threads)
-        self.runner = self.interpreter.get_signature_runner("serving_default")
-        details = self.runner.get_input_details()
-        self.image_shape = tuple(int(s) for s in details["image"]["shape"])
-        self._state_details = {k: v for k, v in details.items() if k != "image"}
+        with quiet.quiet_tflite():  # LiteRT announces its XNNPACK delegate on the first call
+            self.interpreter = Interpreter(str(self.path), num_threads=num_threads)
+            self.runner = self.interpreter.get_signature_runner("serving_default")
+            details = self.runner.get_input_details()
+            self.image_shape = tuple(int(s) for s in details["image"]["shape"])
+            self._state_details = {k: v for k, v in details.items() if k != "image"}
+            self(self.init_states(), np.zeros(self.image_shape, np.float32))
 
     def init_states(self) -> dict[str, np.ndarray]:
         """Returns the zero states for the first frame."""
