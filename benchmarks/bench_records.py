@@ -2,8 +2,9 @@
 
 For each data set (the generated sample clips, and the real clips of ``config.REAL_CLIPS``):
 
-  (anchor) decode only: helpers.frames.decode over every clip, nothing written; its frames' raw
-           uint8 size (T*H*W*3) is the "store raw frames" baseline the seed tutorials used.
+  (anchor) decode only: helpers.frames.decode over every clip, nothing written, in OpenCV's BGR
+           order as the writer decodes (no colour conversion: the strictest anchor); its frames'
+           raw uint8 size (T*H*W*3) is the "store raw frames" baseline the seed tutorials used.
   (write)  helpers.writer.write_split end to end (decode + JPEG q90 + serialize + shard files +
            index + sidecars + manifest), one clip per shard, with 1 and 2 worker processes, and
            once with GZIP. The 2-worker "marginal" rate subtracts a run on the first clips, i.e.
@@ -108,7 +109,7 @@ def _bench(name: str, items: list[sources.VideoItem], tmp: Path, repeats: int) -
     def decode_all() -> None:
         raw["bytes"] = raw["frames"] = 0
         for item in items:
-            clip = frames.decode(item.path)
+            clip = frames.decode(item.path, rgb=False)  # as the writer decodes: no colour swap
             raw["bytes"] += clip.frames.nbytes
             raw["frames"] += len(clip.frames)
 
@@ -163,13 +164,14 @@ def _breakdown(items: list[sources.VideoItem], tmp: Path, repeats: int) -> float
             stage[key] = _cpu() - began
             return out
 
-        clip = timed("decode", lambda i=item: frames.decode(i.path))
+        clip = timed("decode", lambda i=item: frames.decode(i.path, rgb=False))  # the writer's way
         n += len(clip.frames)
         timed("resize to 224 (not in this config)",
               lambda c=clip: frames.resize_frames(c.frames, 224))  # fmt: skip
-        jpegs = timed("JPEG encode", lambda c=clip: [frames.encode_jpeg(f) for f in c.frames])
+        jpegs = timed("JPEG encode", lambda c=clip: [frames.encode_jpeg(f, bgr=True)
+                                                     for f in c.frames])  # fmt: skip
         built = _cpu()
-        example = records.clip_to_example(clip, item, 0, quality=cfg.quality)
+        example = records.clip_to_example(clip, item, 0, quality=cfg.quality, bgr=True)
         serialized = example.SerializeToString(deterministic=True)
         # clip_to_example encodes the JPEGs again: take that share out of its time.
         stage["serialization"] = max(0.0, _cpu() - built - stage["JPEG encode"])
