@@ -47,6 +47,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "item_to_examples",
         "item_to_examples_with_stats",
         "count_frames",
+        "default_threads",
     ),
     "reader": (
         "parse_example",
