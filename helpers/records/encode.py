@@ -52,6 +52,7 @@ __all__ = [
     "clip_to_example",
     "count_frames",
     "default_threads",
+    "example_from_jpegs",
     "item_to_examples",
     "item_to_examples_with_stats",
 ]
@@ -71,7 +72,7 @@ def _floats(values: list[float]) -> proto.Feature:
     return proto.Feature(float_list=proto.FloatList(value=values))
 
 
-def _example(
+def example_from_jpegs(
     item: VideoItem,
     label_index: int | None,
     jpegs: list[bytes],
@@ -81,7 +82,21 @@ def _example(
     width: int,
     example_id: str,
 ) -> proto.SequenceExample:
-    """The SequenceExample of already-encoded frames (one JPEG and one time per frame)."""
+    """The SequenceExample of already-encoded frames: :func:`clip_to_example` without encoding.
+
+    Args:
+        item: The source video.
+        label_index: The class index, or None (no label keys).
+        jpegs: One JPEG per frame.
+        seconds: One presentation time per frame (seconds).
+        fps: The frames' rate (``image/frame_rate``; it also ends the last frame).
+        height: The frames' height.
+        width: The frames' width.
+        example_id: ``example/id``.
+
+    Returns:
+        The example (serialize with ``SerializeToString(deterministic=True)``).
+    """
     micros = np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
     period = round(1e6 / fps) if fps and fps > 0 else 0
     context: dict[str, proto.Feature] = {
@@ -142,8 +157,9 @@ def clip_to_example(
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise ValueError(f"{item.path}: expected frames [T>0, H, W, 3], got {frames.shape}")
     jpegs = [frames_lib.encode_jpeg(f, quality=quality) for f in frames]
-    return _example(item, label_index, jpegs, clip.timestamps, clip.fps, int(frames.shape[1]),
-                    int(frames.shape[2]), example_id or item.id)  # fmt: skip
+    height, width = int(frames.shape[1]), int(frames.shape[2])
+    return example_from_jpegs(item, label_index, jpegs, clip.timestamps, clip.fps, height, width,
+                              example_id or item.id)  # fmt: skip
 
 
 def default_threads(workers: int = 1) -> int:
@@ -239,8 +255,8 @@ def item_to_examples_with_stats(
     for k, idx in enumerate(windows):
         eid = f"{item.id}_c{k:03d}" if cfg.policy == "chunks" else item.id
         jpegs = [encoded.jpegs[i] for i in idx]  # used_prefix: every index was encoded
-        example = _example(item, index, jpegs, encoded.timestamps[idx], reader.fps,
-                           encoded.height, encoded.width, eid)  # fmt: skip
+        example = example_from_jpegs(item, index, jpegs, encoded.timestamps[idx], reader.fps,
+                                     encoded.height, encoded.width, eid)  # fmt: skip
         examples.append(example.SerializeToString(deterministic=True))
     stats = {
         "decoded_frames": length,
