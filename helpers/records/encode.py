@@ -116,15 +116,15 @@ def example_from_jpegs(
         name = (item.label or "").encode()
         context[CLIP_LABEL_STRING_KEY] = _bytes([name])
         context[CLIP_LABEL_TEXT_KEY] = _bytes([name])
-    return proto.SequenceExample(
-        context=proto.Features(feature=context),
-        feature_lists=proto.FeatureLists(
-            feature_list={
-                IMAGE_ENCODED_KEY: proto.FeatureList(feature=[_bytes([j]) for j in jpegs]),
-                IMAGE_TIMESTAMP_KEY: proto.FeatureList(feature=[_ints([int(t)]) for t in micros]),
-            }
-        ),
-    )
+    example = proto.SequenceExample(context=proto.Features(feature=context))
+    # Filled in place: building each Feature apart and passing lists copies every JPEG again.
+    encoded = example.feature_lists.feature_list[IMAGE_ENCODED_KEY].feature
+    for jpeg in jpegs:
+        encoded.add().bytes_list.value.append(jpeg)
+    stamps = example.feature_lists.feature_list[IMAGE_TIMESTAMP_KEY].feature
+    for t in micros.tolist():
+        stamps.add().int64_list.value.append(t)
+    return example
 
 
 def clip_to_example(
