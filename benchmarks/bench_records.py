@@ -2,9 +2,12 @@
 
 For each data set (the generated sample clips, and the real clips of ``config.REAL_CLIPS``):
 
-  (anchor) decode only: helpers.frames.decode over every clip, nothing written, in OpenCV's BGR
-           order as the writer decodes (no colour conversion: the strictest anchor); its frames'
-           raw uint8 size (T*H*W*3) is the "store raw frames" baseline the seed tutorials used.
+  (anchor) decode only, streamed: every frame decoded and converted to pixels by a
+           helpers.frames.FrameReader (BGR, the writer's decode threads), nothing kept or written;
+           the frames' raw uint8 size (T*H*W*3) is the "store raw frames" baseline the seed
+           tutorials used. The writer cannot do less decoding than this.
+  (ref)    decode only into one RGB array (helpers.frames.decode, the notebooks' call, which the
+           writer used before it encoded frames as they were decoded): slower than the anchor.
   (write)  helpers.writer.write_split end to end (decode + JPEG q90 + serialize + shard files +
            index + sidecars + manifest), one clip per shard, with 1 and 2 worker processes, and
            once with GZIP. The 2-worker "marginal" rate subtracts a run on the first clips, i.e.
@@ -13,8 +16,10 @@ For each data set (the generated sample clips, and the real clips of ``config.RE
 On the real clips it also prints:
 
   * a breakdown of one worker's time per stage (decode, resize, JPEG encode, serialization,
-    CRC, sha256, index), measured stage by stage on the same clips, in CPU seconds (what a
-    shared machine disturbs least) and as a share of the writer's own CPU time;
+    CRC, sha256, index), each stage doing what the writer does (streamed BGR decode on the
+    writer's threads, JPEG from BGR, examples from those JPEGs), in CPU seconds (what a
+    shared machine disturbs least) and as a share of the writer's own CPU time, and the
+    writer's CPU utilisation (CPU s per wall s: how many cores one worker keeps busy);
   * the start-up of one worker process (a fresh interpreter importing what a writer worker
     and a Beam worker import), against the same process importing TensorFlow as well (what a
     worker imported before records were written with protobuf alone);
@@ -45,6 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
 from bench_extract import bench_decoders, print_decoders  # noqa: E402  (the same decoders)
 
 from helpers import config, frames, records, sample, sources, writer  # noqa: E402
@@ -102,6 +108,11 @@ def _write(items, out: Path, workers: int, compress: bool = False) -> dict:
     return entry
 
 
+def _stream(path: str) -> frames.FrameReader:
+    """The writer's decode of one worker: BGR frames, on that worker's share of the cores."""
+    return frames.FrameReader(path, rgb=False, threads=records.default_threads(1))
+
+
 def _bench(name: str, items: list[sources.VideoItem], tmp: Path, repeats: int) -> dict:
     """Times decode-only and the writer; prints the table; returns the rates."""
     raw = {"bytes": 0, "frames": 0}
@@ -109,14 +120,20 @@ def _bench(name: str, items: list[sources.VideoItem], tmp: Path, repeats: int) -
     def decode_all() -> None:
         raw["bytes"] = raw["frames"] = 0
         for item in items:
-            clip = frames.decode(item.path, rgb=False)  # as the writer decodes: no colour swap
-            raw["bytes"] += clip.frames.nbytes
-            raw["frames"] += len(clip.frames)
+            for frame, _ in _stream(item.path):
+                raw["bytes"] += frame.nbytes
+                raw["frames"] += 1
+
+    def decode_array() -> None:
+        for item in items:
+            frames.decode(item.path)
 
     decode_s, decode_cpu = _best(decode_all, repeats)
     n = raw["frames"]
-    rows = [("decode only (anchor)", decode_s, raw["bytes"])]
-    cpu = {"decode only (anchor)": decode_cpu}
+    array_s, array_cpu = _best(decode_array, repeats)
+    rows = [("decode only (anchor)", decode_s, raw["bytes"]),
+            ("decode into RGB array (ref)", array_s, raw["bytes"])]  # fmt: skip
+    cpu = {"decode only (anchor)": decode_cpu, "decode into RGB array (ref)": array_cpu}
     entry = {}
     for label, workers, gz in (("write, 1 worker", 1, False), ("write, 2 workers", 2, False),
                                ("write, 1 worker, GZIP", 1, True)):  # fmt: skip
@@ -134,27 +151,41 @@ def _bench(name: str, items: list[sources.VideoItem], tmp: Path, repeats: int) -
     print(f"\n== {name}: {len(items)} clips, {n} frames, raw uint8 {raw['bytes'] / n:,.0f} "
           f"bytes/frame")  # fmt: skip
     print(f"{'run':28s} {'s':>7s} {'frames/s':>9s} {'vs anchor':>9s} {'CPU s':>7s} "
-          f"{'bytes/frame':>11s} {'raw/stored':>10s}")  # fmt: skip
+          f"{'cores':>5s} {'bytes/frame':>11s} {'raw/stored':>10s}")  # fmt: skip
     rates = {}
     for label, seconds, size in rows:
         rates[label] = n / seconds
-        used = f"{cpu[label]:7.2f}" if label in cpu else f"{'':7s}"
+        used = f"{cpu[label]:7.2f} {cpu[label] / seconds:5.2f}" if label in cpu else f"{'':13s}"
         print(f"{label:28s} {seconds:7.2f} {n / seconds:9.0f} {decode_s / seconds:8.2f}x {used} "
               f"{size / n:11,.0f} {raw['bytes'] / size:9.1f}x")  # fmt: skip
+    print("(cores: CPU s per wall s, i.e. how many cores the run kept busy on average)")
     print(f"in CPU time, which other load on the machine disturbs less: 1 worker "
-          f"{decode_cpu / cpu['write, 1 worker']:.2f}x decode-only")  # fmt: skip
-    ratio = raw["bytes"] / rows[1][2]
+          f"{decode_cpu / cpu['write, 1 worker']:.2f}x decode-only; against decode into an RGB "
+          f"array (this benchmark's anchor before) 1 worker runs at "
+          f"{rates['write, 1 worker'] / rates['decode into RGB array (ref)']:.2f}x")  # fmt: skip
+    ratio = raw["bytes"] / rows[2][2]
     print(f"goal: records >= {GOAL_SIZE:.0f}x smaller than raw uint8 -> {ratio:.1f}x "
           f"{'PASS' if ratio >= GOAL_SIZE else 'MISS'}")  # fmt: skip
     return {"frames": n, "decode": n / decode_s, **rates,
-            "cpu ratio": decode_cpu / cpu["write, 1 worker"]}  # fmt: skip
+            "cpu ratio": decode_cpu / cpu["write, 1 worker"],
+            "anchor cores": decode_cpu / decode_s}  # fmt: skip
 
 
-def _breakdown(items: list[sources.VideoItem], tmp: Path, repeats: int) -> float:
-    """One worker's CPU time per stage on the same clips; returns the writer's CPU s/frame."""
+def _breakdown(
+    items: list[sources.VideoItem], tmp: Path, repeats: int, anchor_cores: float
+) -> float:
+    """One worker's CPU time per stage on the same clips; returns the writer's CPU s/frame.
+
+    Each stage does what the writer does with one worker: the streamed BGR decode on its
+    threads, JPEG encoding of BGR frames, examples built from those JPEGs. The writer encodes
+    on a helper thread while it decodes; here the stages run one after another, so their CPU
+    adds up to the writer's (the rest is files, sidecar, manifest and the thread hand-off).
+    ``anchor_cores`` (decode-only's CPU s per wall s) bounds what one worker can reach.
+    """
     cfg = records.RecordConfig(quality=90)
-    cost = dict.fromkeys(("decode", "resize to 224 (not in this config)", "JPEG encode",
-                          "serialization", "CRC (framing)", "sha256", "index"), 0.0)  # fmt: skip
+    cost = dict.fromkeys(("decode (streamed, BGR)", "resize to 224 (not in this config)",
+                          "JPEG encode", "serialization", "CRC (framing)", "sha256", "index"),
+                         0.0)  # fmt: skip
     n = 0
     for item in items:
         stage = {}
@@ -164,24 +195,31 @@ def _breakdown(items: list[sources.VideoItem], tmp: Path, repeats: int) -> float
             stage[key] = _cpu() - began
             return out
 
-        clip = timed("decode", lambda i=item: frames.decode(i.path, rgb=False))  # the writer's way
-        n += len(clip.frames)
+        # The decode alone, as the writer streams it (nothing kept); then again, kept, for the
+        # later stages (that second pass is not counted).
+        timed("decode (streamed, BGR)", lambda i=item: sum(1 for _ in _stream(i.path)))
+        reader = _stream(item.path)
+        pairs = list(reader)
+        n += len(pairs)
         timed("resize to 224 (not in this config)",
-              lambda c=clip: frames.resize_frames(c.frames, 224))  # fmt: skip
-        jpegs = timed("JPEG encode", lambda c=clip: [frames.encode_jpeg(f, bgr=True)
-                                                     for f in c.frames])  # fmt: skip
-        built = _cpu()
-        example = records.clip_to_example(clip, item, 0, quality=cfg.quality, bgr=True)
-        serialized = example.SerializeToString(deterministic=True)
-        # clip_to_example encodes the JPEGs again: take that share out of its time.
-        stage["serialization"] = max(0.0, _cpu() - built - stage["JPEG encode"])
-        del jpegs
+              lambda p=pairs: [frames.resize_frames(f[None], 224) for f, _ in p])  # fmt: skip
+        jpegs = timed("JPEG encode", lambda p=pairs: [
+            frames.encode_jpeg(f, cfg.quality, bgr=True) for f, _ in p])  # fmt: skip
+        stamps = np.asarray([t for _, t in pairs])
+        height, width = pairs[0][0].shape[:2]
+        del pairs
+
+        def serialize(i=item, j=jpegs, s=stamps, h=height, w=width, r=reader) -> bytes:
+            example = records.example_from_jpegs(i, 0, j, s, r.fps, h, w, i.id)
+            return example.SerializeToString(deterministic=True)
+
+        serialized = timed("serialization", serialize)
         framed = timed("CRC (framing)", lambda s=serialized: framing.frame_record(s))
         timed("sha256", lambda f=framed: hashlib.sha256(f).digest())
         timed("index", lambda s=serialized, f=framed: record_index.entries_for([s], len(f)))
         for key, value in stage.items():
             cost[key] += value
-    _, writer_cpu = _best(lambda: _write(items, tmp / "cpu", 1), repeats)
+    wall, writer_cpu = _best(lambda: _write(items, tmp / "cpu", 1), repeats)
     print(f"\n== where one worker's time goes (real clips, {n} frames; CPU s, one pass)")
     print(f"{'stage':36s} {'CPU s':>7s} {'ms/frame':>9s} {'of writer':>9s}")
     inside = 0.0
@@ -191,15 +229,21 @@ def _breakdown(items: list[sources.VideoItem], tmp: Path, repeats: int) -> float
         share = f"{100 * seconds / writer_cpu:8.1f}%" if in_writer else f"{'-':>9s}"
         print(f"{key:36s} {seconds:7.3f} {1000 * seconds / n:9.3f} {share}")
     rest = writer_cpu - inside
-    print(f"{'rest (files, sidecar, manifest)':36s} {rest:7.3f} {1000 * rest / n:9.3f} "
+    print(f"{'rest (files, sidecar, manifest, threads)':36s} {rest:7.3f} {1000 * rest / n:9.3f} "
           f"{100 * rest / writer_cpu:8.1f}%")  # fmt: skip
     print(f"{'the writer, 1 worker (measured)':36s} {writer_cpu:7.3f} {1000 * writer_cpu / n:9.3f}"
           f" {100.0:8.1f}%")  # fmt: skip
-    ceiling = cost["decode"] / (cost["decode"] + cost["JPEG encode"])
-    print(f"decode + JPEG encode alone bound one single-threaded worker at {ceiling:.2f}x "
-          "decode-only; everything else the writer does costs "
-          f"{100 * (writer_cpu - cost['decode'] - cost['JPEG encode']) / writer_cpu:.0f}% "
-          "of its time.")  # fmt: skip
+    decode = cost["decode (streamed, BGR)"]
+    cores = os.cpu_count() or 1
+    # Decode-only finishes in decode / anchor_cores seconds; the writer, with all of this
+    # machine's cores and nothing else running, in writer_cpu / cores at best.
+    bound = min(decode / writer_cpu, 1.0) if cores == 1 else cores * decode / (
+        writer_cpu * anchor_cores)  # fmt: skip
+    print(f"one worker kept {writer_cpu / wall:.2f} cores busy ({writer_cpu:.2f} CPU s in "
+          f"{wall:.2f} s). Decode is {100 * decode / writer_cpu:.0f}% of the writer's CPU; "
+          f"decode-only kept {anchor_cores:.2f} cores busy (FFmpeg's threads), so on this "
+          f"machine's {cores} cores, idle, one worker can reach at most {min(bound, 1.0):.2f}x "
+          f"decode-only (1 core: {decode / writer_cpu:.2f}x).")  # fmt: skip
     return writer_cpu / n
 
 
@@ -264,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n(real clips skipped: the shared media folder was not found)")
             return 0
         rates = _bench(f"real clips ({len(real) // COPIES} clips x {COPIES})", real, tmp, repeats)
-        cpu_per_frame = _breakdown(real[: len(real) // COPIES], tmp, repeats)
+        cpu_per_frame = _breakdown(real[: len(real) // COPIES], tmp, repeats,
+                                   rates["anchor cores"])  # fmt: skip
         print("\nwhat time-correct decoding costs the writer's decode, real clips (same run):")
         print_decoders(bench_decoders({"real": real[: len(real) // COPIES]}, max(2, repeats)))
         start = _start_up(repeats)

@@ -164,6 +164,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         compression: str | None = None,
         seed: int = 0,
         min_decoded_fraction: float | None = None,
+        workers: int | None = None,
     ) -> None:
         """Stores the (small, picklable) arguments sent to every worker.
 
@@ -176,8 +177,11 @@ class VideoToExamplesDoFn(_RecordsDoFn):
             seed: Seeds the order of the examples inside each shard.
             min_decoded_fraction: A partial decode below this fraction of the header's frame
                 count is a failure (None: written, and listed as partial in the manifest).
+            workers: Worker processes sharing one machine's cores (the DirectRunner's): each
+                video then uses its share for decoding and JPEG encoding (None: all cores).
         """
         super().__init__(cfg)
+        self._workers = workers
         self._label_map = dict(label_map)
         self._out_dir = out_dir
         self._name = name
@@ -202,6 +206,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
                 self._cfg,
                 truncate_to=truncate_to,
                 min_decoded_fraction=self._min_decoded_fraction,
+                threads=self._records.default_threads(self._workers) if self._workers else None,
             )
         if path != item.path:
             examples = [self._with_data_path(e, item.path) for e in examples]

@@ -236,8 +236,11 @@ def run_pipeline(
     if cfg.policy == "group_shortest":
         targets, failures = _targets(jobs, cfg, out, args)
         jobs = [_with_targets(job, targets) for job in jobs]
+    # The DirectRunner's processes share this machine: each video gets its share of the cores.
+    local = [int(a.split("=", 1)[1]) for a in args if a.startswith("--direct_num_workers=")]
     work = VideoToExamplesDoFn(label_map, cfg, out, name=name, compression=compression, seed=seed,
-                               min_decoded_fraction=min_decoded_fraction)  # fmt: skip
+                               min_decoded_fraction=min_decoded_fraction,
+                               workers=local[-1] if local else None)  # fmt: skip
     _run(jobs, work, FileSystems.join(out, WORK_DIR, "shards"), args)
     return finish_manifest(out, items, jobs, label_map, cfg, args, name=name, seed=seed,
                            compression=compression, failures=failures)  # fmt: skip

@@ -25,7 +25,13 @@ from helpers.frames.decode import (
     single_threaded,
 )
 from helpers.frames.display import frame_grid, setup_mediapy
-from helpers.frames.jpeg import decode_jpeg, encode_jpeg, save_jpeg_folder
+from helpers.frames.jpeg import (
+    EncodedFrames,
+    decode_jpeg,
+    encode_jpeg,
+    encode_jpeg_stream,
+    save_jpeg_folder,
+)
 from helpers.frames.resize import RESIZE_MODES, Size, check_size, resize_frames
 
 __all__ = [
@@ -44,6 +50,8 @@ __all__ = [
     "Size",
     "check_size",
     "encode_jpeg",
+    "encode_jpeg_stream",
+    "EncodedFrames",
     "decode_jpeg",
     "save_jpeg_folder",
     "frame_grid",

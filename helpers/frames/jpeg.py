@@ -1,8 +1,10 @@
 """JPEG frames: encode/decode single frames and write a clip as a folder of JPEG files.
 
-Part of :mod:`helpers.frames` (``frames.encode_jpeg``, ``frames.save_jpeg_folder``)::
+Part of :mod:`helpers.frames` (``frames.encode_jpeg``, ``frames.encode_jpeg_stream``,
+``frames.save_jpeg_folder``)::
 
     save_jpeg_folder(decode("clip.avi", fps=10), "out/clip")   # frame_00000.jpg ... index.json
+    encoded = encode_jpeg_stream(FrameReader("clip.avi", rgb=False), bgr=True, threads=2)
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -18,7 +24,7 @@ import numpy as np
 
 from helpers.frames.decode import Clip, FrameReader
 
-__all__ = ["decode_jpeg", "encode_jpeg", "save_jpeg_folder"]
+__all__ = ["EncodedFrames", "decode_jpeg", "encode_jpeg", "encode_jpeg_stream", "save_jpeg_folder"]
 
 
 def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90, *, bgr: bool = False) -> bytes:
@@ -41,6 +47,81 @@ def encode_jpeg(frame_rgb: np.ndarray, quality: int = 90, *, bgr: bool = False) 
     if not ok:
         raise ValueError(f"cannot JPEG-encode a frame of shape {frame_rgb.shape}")
     return buf.tobytes()
+
+
+@dataclass
+class EncodedFrames:
+    """A stream of frames, JPEG-encoded as they were decoded.
+
+    Attributes:
+        jpegs: The JPEG bytes of the first ``keep`` frames (every frame without ``keep``).
+        timestamps: float64 ``[T]``: the time of every frame of the stream, kept or not.
+        height: The frames' height (0 when the stream was empty).
+        width: The frames' width (0 when the stream was empty).
+    """
+
+    jpegs: list[bytes]
+    timestamps: np.ndarray
+    height: int
+    width: int
+
+
+# Frames waiting for a helper thread's encoder: enough to keep it busy, few enough that memory
+# stays flat however long the video is.
+_IN_FLIGHT_PER_THREAD = 4
+
+
+def encode_jpeg_stream(
+    frames: Iterable[tuple[np.ndarray, float]],
+    quality: int = 90,
+    *,
+    bgr: bool = False,
+    keep: int | None = None,
+    threads: int = 1,
+) -> EncodedFrames:
+    """JPEG-encodes ``(frame, time)`` pairs as they come, keeping bytes, never the frames.
+
+    Encoding while a :class:`~helpers.frames.FrameReader` decodes needs no array of the whole
+    clip. With ``threads >= 2``, helper threads encode while this thread decodes the next frames
+    (OpenCV releases the GIL in both); the bytes and their order do not depend on ``threads``.
+
+    Args:
+        frames: ``(frame [H, W, 3] uint8, time in seconds)`` pairs, e.g. a FrameReader.
+        quality: JPEG quality 1-100.
+        bgr: The frames are in OpenCV's BGR order (``FrameReader(..., rgb=False)``): no colour
+            swap, the same bytes.
+        keep: Encode only the first ``keep`` frames (the rest are read and timed, not encoded).
+        threads: Threads that work on the stream: this one plus ``threads - 1`` encoders.
+
+    Returns:
+        The :class:`EncodedFrames`.
+
+    Raises:
+        ValueError: A frame OpenCV refuses to encode.
+    """
+    jpegs: list[bytes] = []
+    stamps: list[float] = []
+    shape: tuple[int, ...] = (0, 0)
+    helpers = max(0, threads - 1)
+    pool = ThreadPoolExecutor(helpers, thread_name_prefix="jpeg") if helpers else None
+    pending: deque[Future[bytes]] = deque()
+    try:
+        for frame, t in frames:
+            if keep is None or len(stamps) < keep:
+                if pool is None:
+                    jpegs.append(encode_jpeg(frame, quality, bgr=bgr))
+                else:
+                    pending.append(pool.submit(encode_jpeg, frame, quality, bgr=bgr))
+                    while len(pending) > _IN_FLIGHT_PER_THREAD * helpers:
+                        jpegs.append(pending.popleft().result())
+            shape = frame.shape
+            stamps.append(t)
+        jpegs += [future.result() for future in pending]
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return EncodedFrames(jpegs, np.asarray(stamps, dtype=np.float64), int(shape[0]),
+                         int(shape[1]))  # fmt: skip
 
 
 def decode_jpeg(data: bytes) -> np.ndarray:

@@ -43,9 +43,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "truncation": ("POLICIES", "SHORT_POLICIES", "policy_indices", "policy_lengths"),
     "encode": (
         "clip_to_example",
+        "example_from_jpegs",
         "item_to_examples",
         "item_to_examples_with_stats",
         "count_frames",
+        "default_threads",
     ),
     "reader": (
         "parse_example",

@@ -19,7 +19,7 @@ identical bytes. ``parse_example`` reads them back inside ``tf.data``; ``inspect
 
 from __future__ import annotations
 
-import dataclasses
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +51,8 @@ from helpers.sources import VideoItem
 __all__ = [
     "clip_to_example",
     "count_frames",
+    "default_threads",
+    "example_from_jpegs",
     "item_to_examples",
     "item_to_examples_with_stats",
 ]
@@ -68,6 +70,61 @@ def _ints(values: list[int]) -> proto.Feature:
 
 def _floats(values: list[float]) -> proto.Feature:
     return proto.Feature(float_list=proto.FloatList(value=values))
+
+
+def example_from_jpegs(
+    item: VideoItem,
+    label_index: int | None,
+    jpegs: list[bytes],
+    seconds: np.ndarray,
+    fps: float,
+    height: int,
+    width: int,
+    example_id: str,
+) -> proto.SequenceExample:
+    """The SequenceExample of already-encoded frames: :func:`clip_to_example` without encoding.
+
+    Args:
+        item: The source video.
+        label_index: The class index, or None (no label keys).
+        jpegs: One JPEG per frame.
+        seconds: One presentation time per frame (seconds).
+        fps: The frames' rate (``image/frame_rate``; it also ends the last frame).
+        height: The frames' height.
+        width: The frames' width.
+        example_id: ``example/id``.
+
+    Returns:
+        The example (serialize with ``SerializeToString(deterministic=True)``).
+    """
+    micros = np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
+    period = round(1e6 / fps) if fps and fps > 0 else 0
+    context: dict[str, proto.Feature] = {
+        EXAMPLE_ID_KEY: _bytes([example_id.encode()]),
+        CLIP_MEDIA_ID_KEY: _bytes([item.id.encode()]),
+        CLIP_DATA_PATH_KEY: _bytes([str(item.path).encode()]),
+        CLIP_START_TIMESTAMP_KEY: _ints([int(micros.min())]),
+        CLIP_END_TIMESTAMP_KEY: _ints([int(micros.max()) + period]),
+        CLIP_NUM_FRAMES_KEY: _ints([len(jpegs)]),
+        IMAGE_FORMAT_KEY: _bytes([b"JPEG"]),
+        IMAGE_HEIGHT_KEY: _ints([height]),
+        IMAGE_WIDTH_KEY: _ints([width]),
+        IMAGE_FRAME_RATE_KEY: _floats([float(fps)]),
+    }
+    if label_index is not None:
+        context[CLIP_LABEL_INDEX_KEY] = _ints([int(label_index)])
+        name = (item.label or "").encode()
+        context[CLIP_LABEL_STRING_KEY] = _bytes([name])
+        context[CLIP_LABEL_TEXT_KEY] = _bytes([name])
+    example = proto.SequenceExample(context=proto.Features(feature=context))
+    # Filled in place: building each Feature apart and passing lists copies every JPEG again.
+    encoded = example.feature_lists.feature_list[IMAGE_ENCODED_KEY].feature
+    for jpeg in jpegs:
+        encoded.add().bytes_list.value.append(jpeg)
+    stamps = example.feature_lists.feature_list[IMAGE_TIMESTAMP_KEY].feature
+    for t in micros.tolist():
+        stamps.add().int64_list.value.append(t)
+    return example
 
 
 def clip_to_example(
@@ -90,14 +147,14 @@ def clip_to_example(
         label_index: The class index, or None for an unlabeled clip (no label keys are written).
         quality: JPEG quality, 1-100.
         example_id: ``example/id``; defaults to ``item.id`` (chunks pass ``f"{item.id}_c003"``).
-        bgr: The frames are in OpenCV's BGR order (``rgb=False`` when decoding). The JPEG bytes
-            are the same; the writers decode to BGR, which saves two colour conversions per frame
-            (one after decoding, one before encoding).
+        bgr: The frames are in OpenCV's BGR order (``rgb=False`` when decoding); the JPEG bytes
+            are the same.
 
     Returns:
         The example, a :class:`helpers.records.proto.SequenceExample`: the fields and bytes of
         ``tf.train.SequenceExample`` without importing TensorFlow. Serialize with
-        ``SerializeToString(deterministic=True)``.
+        ``SerializeToString(deterministic=True)``. The writers build the same bytes from a
+        stream (:func:`item_to_examples_with_stats`), without the clip's array.
 
     Raises:
         ValueError: If the clip has no frames or is not ``[T, H, W, 3]``.
@@ -105,36 +162,22 @@ def clip_to_example(
     frames = np.asarray(clip.frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise ValueError(f"{item.path}: expected frames [T>0, H, W, 3], got {frames.shape}")
-    micros = np.round(np.asarray(clip.timestamps, dtype=np.float64) * 1e6).astype(np.int64)
-    period = round(1e6 / clip.fps) if clip.fps and clip.fps > 0 else 0
-    context: dict[str, proto.Feature] = {
-        EXAMPLE_ID_KEY: _bytes([(example_id or item.id).encode()]),
-        CLIP_MEDIA_ID_KEY: _bytes([item.id.encode()]),
-        CLIP_DATA_PATH_KEY: _bytes([str(item.path).encode()]),
-        CLIP_START_TIMESTAMP_KEY: _ints([int(micros.min())]),
-        CLIP_END_TIMESTAMP_KEY: _ints([int(micros.max()) + period]),
-        CLIP_NUM_FRAMES_KEY: _ints([len(frames)]),
-        IMAGE_FORMAT_KEY: _bytes([b"JPEG"]),
-        IMAGE_HEIGHT_KEY: _ints([int(frames.shape[1])]),
-        IMAGE_WIDTH_KEY: _ints([int(frames.shape[2])]),
-        IMAGE_FRAME_RATE_KEY: _floats([float(clip.fps)]),
-    }
-    if label_index is not None:
-        context[CLIP_LABEL_INDEX_KEY] = _ints([int(label_index)])
-        name = (item.label or "").encode()
-        context[CLIP_LABEL_STRING_KEY] = _bytes([name])
-        context[CLIP_LABEL_TEXT_KEY] = _bytes([name])
-    encoded = [_bytes([frames_lib.encode_jpeg(f, quality=quality, bgr=bgr)]) for f in frames]
-    stamps = [_ints([int(t)]) for t in micros]
-    return proto.SequenceExample(
-        context=proto.Features(feature=context),
-        feature_lists=proto.FeatureLists(
-            feature_list={
-                IMAGE_ENCODED_KEY: proto.FeatureList(feature=encoded),
-                IMAGE_TIMESTAMP_KEY: proto.FeatureList(feature=stamps),
-            }
-        ),
-    )
+    jpegs = [frames_lib.encode_jpeg(f, quality=quality, bgr=bgr) for f in frames]
+    height, width = int(frames.shape[1]), int(frames.shape[2])
+    return example_from_jpegs(item, label_index, jpegs, clip.timestamps, clip.fps, height, width,
+                              example_id or item.id)  # fmt: skip
+
+
+def default_threads(workers: int = 1) -> int:
+    """Threads one of ``workers`` conversions may use: its share of this machine's cores.
+
+    One worker alone decodes on FFmpeg's threads while another thread JPEG-encodes; as many
+    workers as cores each keep to one thread, so that none waits for a core.
+
+    >>> default_threads(workers=os.cpu_count() or 1)
+    1
+    """
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def item_to_examples_with_stats(
@@ -144,8 +187,13 @@ def item_to_examples_with_stats(
     *,
     truncate_to: int | None = None,
     min_decoded_fraction: float | None = None,
+    threads: int | None = None,
 ) -> tuple[list[bytes], dict[str, Any]]:
     """Like ``item_to_examples``, and also returns what happened (for the writers' reports).
+
+    Frames are JPEG-encoded as they are decoded, in OpenCV's BGR order (the same bytes as
+    encoding RGB frames), and only those the truncation policy can use; no array of the whole
+    clip is built, so memory stays flat for long videos.
 
     Args:
         item: The source video.
@@ -154,6 +202,9 @@ def item_to_examples_with_stats(
         truncate_to: Per-clip length for ``"group_shortest"`` (from the counting pass).
         min_decoded_fraction: A whole video that decodes fewer than this fraction of the
             frames its header claims fails (None: converted, and ``stats["partial"]`` says so).
+        threads: Threads for this video: FFmpeg's decoding threads, and as many JPEG encoders
+            (this one included). None: :func:`default_threads` for one worker. The bytes do not
+            depend on it.
 
     Returns:
         ``(examples, stats)`` with stats keys ``decoded_frames`` (frames kept after fps
@@ -164,12 +215,13 @@ def item_to_examples_with_stats(
         ``rate_known`` (False: a raw stream, its times assumed).
 
     Raises:
-        VideoDecodeError: If the video cannot be decoded (from ``helpers.frames.decode``), or
+        VideoDecodeError: If the video cannot be decoded (from ``helpers.frames``), or
             decodes below ``min_decoded_fraction``.
         KeyError: If the item's label is not in ``label_map`` (from ``helpers.sources``).
     """
     index = None if item.label is None else sources.label_index(label_map, item)
-    clip = frames_lib.decode(
+    threads = threads or default_threads()
+    reader = frames_lib.FrameReader(
         item.path,
         fps=cfg.fps,
         start=item.start,
@@ -177,23 +229,33 @@ def item_to_examples_with_stats(
         size=cfg.size,
         resize_mode=cfg.resize_mode,
         max_frames=cfg.max_frames,
-        rgb=False,  # JPEG-encoded as BGR below: no colour conversion either way
+        rgb=False,
+        threads=threads,
     )
+    keep = truncation.used_prefix(
+        cfg.policy, frames_per_example=cfg.frames_per_example, truncate_to=truncate_to
+    )
+    encoded = frames_lib.encode_jpeg_stream(
+        reader, cfg.quality, bgr=True, keep=keep, threads=threads
+    )
+    length = len(encoded.timestamps)
+    if not length:
+        raise reader.no_frames_error()
     whole = item.start is None and item.end is None and cfg.max_frames is None
     coverage = {
-        "header_fps": clip.source_fps,
-        "average_fps": clip.average_fps,
-        "decoded_until": clip.decoded_until,
+        "header_fps": reader.source_fps,
+        "average_fps": reader.average_fps,
+        "decoded_until": reader.decoded_until,
     }
     partial = whole and frames_lib.partial_decode(
-        clip.num_decoded, clip.header_frame_count, **coverage
+        reader.num_decoded, reader.header_frame_count, **coverage
     )
     partial = partial or None
     if (
         partial
         and min_decoded_fraction
         and (
-            frames_lib.decoded_fraction(clip.num_decoded, clip.header_frame_count, **coverage)
+            frames_lib.decoded_fraction(reader.num_decoded, reader.header_frame_count, **coverage)
             < min_decoded_fraction
         )
     ):
@@ -201,7 +263,7 @@ def item_to_examples_with_stats(
             item.path, f"{partial}, below min_decoded_fraction={min_decoded_fraction}"
         )
     windows = truncation.policy_indices(
-        len(clip.frames),
+        length,
         cfg.policy,
         frames_per_example=cfg.frames_per_example,
         short_policy=cfg.short_policy,
@@ -210,25 +272,24 @@ def item_to_examples_with_stats(
     )
     examples = []
     for k, idx in enumerate(windows):
-        part = dataclasses.replace(clip, frames=clip.frames[idx], timestamps=clip.timestamps[idx])
         eid = f"{item.id}_c{k:03d}" if cfg.policy == "chunks" else item.id
-        proto = clip_to_example(
-            part, item, index, quality=cfg.quality, example_id=eid, bgr=True
-        )
-        examples.append(proto.SerializeToString(deterministic=True))
+        jpegs = [encoded.jpegs[i] for i in idx]  # used_prefix: every index was encoded
+        example = example_from_jpegs(item, index, jpegs, encoded.timestamps[idx], reader.fps,
+                                     encoded.height, encoded.width, eid)  # fmt: skip
+        examples.append(example.SerializeToString(deterministic=True))
     stats = {
-        "decoded_frames": len(clip.frames),
+        "decoded_frames": length,
         "written_frames": int(sum(len(w) for w in windows)),
         "num_examples": len(examples),
-        "height": int(clip.frames.shape[1]),
-        "width": int(clip.frames.shape[2]),
-        "num_decoded": clip.num_decoded,
-        "header_frame_count": clip.header_frame_count,
+        "height": encoded.height,
+        "width": encoded.width,
+        "num_decoded": reader.num_decoded,
+        "header_frame_count": reader.header_frame_count,
         "partial": partial,
-        "source_fps": clip.source_fps,
-        "average_fps": round(clip.average_fps, 6),
-        "vfr": clip.vfr,
-        "rate_known": clip.rate_known,
+        "source_fps": reader.source_fps,
+        "average_fps": round(reader.average_fps, 6),
+        "vfr": reader.vfr,
+        "rate_known": reader.rate_known,
     }
     return examples, stats
 
@@ -275,7 +336,11 @@ def count_frames(item: VideoItem, cfg: RecordConfig) -> int:
     Raises:
         VideoDecodeError: If the video cannot be decoded.
     """
-    clip = frames_lib.decode(
-        item.path, fps=cfg.fps, start=item.start, end=item.end, max_frames=cfg.max_frames
-    )
-    return len(clip.frames)
+    reader = frames_lib.FrameReader(
+        item.path, fps=cfg.fps, start=item.start, end=item.end, max_frames=cfg.max_frames,
+        rgb=False,
+    )  # fmt: skip
+    count = sum(1 for _ in reader)  # one frame at a time: no array of the clip
+    if not count:
+        raise reader.no_frames_error()
+    return count

@@ -86,6 +86,7 @@ def convert_items(
     *,
     min_decoded_fraction: float | None = None,
     convert: Converter | None = None,
+    threads: int | None = None,
 ) -> ShardContent:
     """Converts a shard's videos; a video that fails is reported and the shard carries on.
 
@@ -98,6 +99,7 @@ def convert_items(
             is a failure instead of a flagged example (None: always written and flagged).
         convert: Replaces the conversion (Beam copies remote videos first); the default is
             :func:`helpers.records.item_to_examples_with_stats`.
+        threads: Threads per video for the default conversion (None: all cores).
 
     Returns:
         The :class:`ShardContent`.
@@ -105,7 +107,8 @@ def convert_items(
 
     def default(item: VideoItem, target: int | None) -> tuple[list[bytes], dict[str, Any]]:
         return item_to_examples_with_stats(
-            item, label_map, cfg, truncate_to=target, min_decoded_fraction=min_decoded_fraction
+            item, label_map, cfg, truncate_to=target, min_decoded_fraction=min_decoded_fraction,
+            threads=threads,
         )
 
     convert = convert or default

@@ -31,6 +31,7 @@ __all__ = [
     "group_shortest_targets",
     "policy_indices",
     "policy_lengths",
+    "used_prefix",
 ]
 
 POLICIES: tuple[str, ...] = ("none", "fixed", "group_shortest", "chunks")
@@ -101,6 +102,23 @@ def policy_indices(
     if short_policy == "loop":
         return [wanted % length]
     return [np.minimum(wanted, length - 1)]
+
+
+def used_prefix(
+    policy: str, *, frames_per_example: int | None = None, truncate_to: int | None = None
+) -> int | None:
+    """How many leading frames of a clip the policy can use, whatever its length (None: all).
+
+    Every policy takes its examples from the start of the clip, so a writer encodes only this
+    many frames: ``policy_indices`` never returns an index at or above it.
+
+    >>> used_prefix("fixed", frames_per_example=16), used_prefix("chunks")
+    (16, None)
+    """
+    bounds = [truncate_to] if truncate_to is not None else []
+    if policy == "fixed" and frames_per_example is not None:
+        bounds.append(frames_per_example)
+    return min(bounds) if bounds else None
 
 
 def group_shortest_targets(lengths: Mapping[str, int], group_size: int) -> dict[str, int]:

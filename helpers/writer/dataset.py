@@ -15,13 +15,14 @@ Run ``python -m helpers.writer --help`` for the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from helpers import records, sources
-from helpers.records import RecordConfig, count_frames
+from helpers.records import RecordConfig, count_frames, default_threads
 from helpers.records import index as record_index
 from helpers.records.truncation import group_shortest_targets
 from helpers.sources import VideoItem
@@ -150,6 +151,9 @@ def write_split(
             todo.append(task)
         else:  # complete: keep it, and give it an index if it has none (older runs)
             record_index.ensure_index(task.path)
+    # Each running worker gets its share of the cores (decode threads and JPEG encoders).
+    threads = default_threads(max(1, min(workers, len(todo))))
+    todo = [dataclasses.replace(task, threads=threads) for task in todo]
     errors: list[tuple[ShardTask, Exception]] = []
     for task, result in run_parallel(
         write_shard, todo, workers=workers, desc=f"write {split}", unit="shard"

@@ -107,6 +107,8 @@ class ShardTask:
         seed: Seed of the example order inside the shard.
         min_decoded_fraction: A clip decoding fewer than this fraction of its header's frames
             fails (None: written, and listed as partial).
+        threads: Threads per video (decode and JPEG encode; None: all cores); not in the
+            fingerprint, since the bytes do not depend on it.
     """
 
     index: int
@@ -120,6 +122,7 @@ class ShardTask:
     compress: bool
     seed: int
     min_decoded_fraction: float | None = None
+    threads: int | None = None
 
     @property
     def path(self) -> Path:
@@ -185,7 +188,7 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     """
     content = convert_items(
         task.items, task.truncate_to, task.label_map, task.cfg,
-        min_decoded_fraction=task.min_decoded_fraction,
+        min_decoded_fraction=task.min_decoded_fraction, threads=task.threads,
     )  # fmt: skip
     examples = [example for _, _, example in content.examples]
     order = np.random.default_rng([task.seed, task.index]).permutation(len(examples))
