@@ -77,13 +77,9 @@ def load_labels(num_classes: int = 600, *, offline: bool | None = None) -> list[
     cache = config.DATA_DIR / "labels" / "kinetics_600_labels.txt"
     if num_classes != 600:
         return [f"class_{i:03d} (untrained)" for i in range(num_classes)]
-    if not cache.exists():
-        net = downloads.network() if offline is None else downloads.Network(not offline, "asked")
-        if net.online:
-            downloads.cached_download(KINETICS_600_LABELS_URL, cache, "the Kinetics-600 labels")
-        elif offline is None:
-            print(f"Offline ({net.reason}): the Kinetics-600 labels were not downloaded.")
-    if cache.exists():
+    if downloads.fetch_if_online(
+        KINETICS_600_LABELS_URL, cache, "the Kinetics-600 labels", offline=offline
+    ):
         return check_class_names(_read_lines(cache), num_classes)
     media = config.shared_media()
     shared = media / "labels" / "kinetics600_label_map.txt" if media else None

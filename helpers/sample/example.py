@@ -33,13 +33,9 @@ def example_clip(*, offline: bool | None = None) -> tuple[Path, str]:
         ``(path, description)``.
     """
     cache = config.DATA_DIR / "movinet" / "jumpingjack.gif"
-    if not cache.exists():
-        net = downloads.network() if offline is None else downloads.Network(not offline, "asked")
-        if net.online:
-            downloads.cached_download(JUMPING_JACK_URL, cache, "the tutorial's jumping-jacks GIF")
-        elif offline is None:
-            print(f"Offline ({net.reason}): the tutorial's GIF was not downloaded.")
-    if cache.exists():
+    if downloads.fetch_if_online(
+        JUMPING_JACK_URL, cache, "the tutorial's jumping-jacks GIF", offline=offline
+    ):
         return cache, "the official tutorial's GIF: jumping jacks (a Kinetics-600 class)"
     media = config.shared_media()
     gif = media / "derived_gif" / "carving_ice_kinetics_derived.gif" if media else None

@@ -58,6 +58,7 @@ __all__ = [
     "failure_reason",
     "mirror_url",
     "network",
+    "fetch_if_online",
     "reachable",
     "unpack_tar",
 ]
@@ -304,6 +305,25 @@ def cached_download(url: str, path: Path, what: str) -> bool:
             download(url, path, timeout=10.0)
         except DownloadError as err:  # the caller falls back
             print(f"Could not download {what} ({err.reason}); using an offline copy.")
+    return path.exists()
+
+
+def fetch_if_online(url: str, path: Path, what: str, *, offline: bool | None = None) -> bool:
+    """Downloads ``url`` to ``path`` once if the run is online; True when the file is there.
+
+    Args:
+        url: What to fetch.
+        path: Where it is cached.
+        what: Its name in messages, e.g. ``"the Kinetics-600 labels"``.
+        offline: None follows the run's one decision (:func:`network`) and says so when it is
+            offline; True or False decide it for this call, silently.
+    """
+    if not path.exists():
+        net = network() if offline is None else Network(not offline, "asked")
+        if net.online:
+            cached_download(url, path, what)
+        elif offline is None:
+            print(f"Offline ({net.reason}): {what} not downloaded.")
     return path.exists()
 
 
