@@ -36,6 +36,7 @@ def test_missing_manifest_is_one_error_line(tmp_path, capsys):
 
 def test_bad_numbers_and_formats_are_rejected(tmp_path, capsys):
     folder = sample.ensure_sample_records(size=32)
+    capsys.readouterr()  # the first test to need the records writes them, with progress bars
     assert cli.main([str(folder), "--out", str(tmp_path / "r"), "--epochs", "0"]) == 2
     assert capsys.readouterr().err.strip() == "error: --epochs: must be at least 1, got 0"
     assert cli.main([str(folder), "--out", str(tmp_path / "r"), "--formats", "int4"]) == 2
@@ -49,6 +50,7 @@ def test_a_damaged_shard_names_the_file(tmp_path, capsys):
 
     folder = tmp_path / "records"
     shutil.copytree(sample.ensure_sample_records(size=32), folder)
+    capsys.readouterr()
     shard = sorted((folder / "train").glob("*.tfrecord"))[0]
     shard.write_bytes(shard.read_bytes()[:-100])  # cut inside the last record
     assert cli.main([str(folder), "--out", str(tmp_path / "r"), *TINY]) == 2
