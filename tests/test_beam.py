@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -353,6 +354,63 @@ def test_dask_runner_gets_one_shard_per_partition_unless_told() -> None:
     assert beam_options.with_defaults(dask, workers=2) == [*dask, "--dask_partition_size=1"]
     told = [f"--runner={beam.DASK_RUNNER}", "--dask_npartitions=8"]
     assert beam_options.with_defaults(told, workers=2) == told
+
+
+def test_each_runner_gets_threads_per_video_that_fit_its_machine(monkeypatch) -> None:
+    monkeypatch.setattr(beam_dofns.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(beam_options.os, "cpu_count", lambda: 8)
+    local = beam_options.with_defaults(None, workers=4)
+    assert beam_options.local_workers(local) == 4  # the multi-process DirectRunner
+    assert beam_options.local_workers(["--runner", "DirectRunner"]) == 1  # in memory
+    assert beam_options.local_workers(["--runner=DirectRunner", "--direct_num_workers=0"]) == 8
+    for remote in ("DataflowRunner", "FlinkRunner", beam.DASK_RUNNER):
+        assert beam_options.local_workers([f"--runner={remote}", "--direct_num_workers=4"]) is None
+    threads = beam.video_threads
+    assert threads(workers=4) == 2 and threads(workers=1) == 8 and threads(workers=16) == 1
+    assert threads(3, workers=4) == 3  # --threads_per_video wins
+    assert threads(environ={"OMP_NUM_THREADS": "1"}) == 1  # what a Dask nanny gives its workers
+    assert threads(environ={"OMP_NUM_THREADS": "4"}) == 4
+    for unset in ({}, {"OMP_NUM_THREADS": ""}, {"OMP_NUM_THREADS": "0"}, {"OMP_NUM_THREADS": "x"}):
+        assert threads(environ=unset) == 1  # a cluster task, no hint: one core's worth
+
+
+def test_the_conversion_uses_the_chosen_threads_and_writes_the_same_bytes(
+    videos: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from helpers.records import encode
+
+    seen: list[int | None] = []
+    convert = encode.item_to_examples_with_stats
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("threads"))
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(records, "item_to_examples_with_stats", spy)
+    items = sources.folder_items(videos, split="train")
+    label_map = sources.build_label_map(items)
+    cfg = records.RecordConfig(size=16)
+    shards = {}
+    for threads in (None, 1, 3):
+        out = tmp_path / f"t{threads}"
+        seen.clear()
+        beam.run_pipeline(items, label_map, cfg, out, num_shards=1, pipeline_args=IN_PROCESS,
+                          threads_per_video=threads)  # fmt: skip
+        assert set(seen) == {threads or os.cpu_count() or 1} and len(seen) == len(items)
+        shards[threads] = [p.read_bytes() for p in sorted((out / "train").glob("*.tfrecord"))]
+    assert shards[None] and shards[None] == shards[1] == shards[3]
+    with pytest.raises(ValueError, match="threads_per_video must be at least 1, got 0"):
+        beam.run_pipeline(items, label_map, cfg, tmp_path / "zero", pipeline_args=IN_PROCESS,
+                          threads_per_video=0)  # fmt: skip
+
+
+@pytest.mark.parametrize("flag", ["--threads_per_video", "--workers"])
+def test_cli_refuses_a_thread_or_worker_count_below_one(flag, videos, tmp_path, capsys) -> None:
+    args = ["--source", "folder", "--video_root", str(videos / "train"),
+            "--out_dir", str(tmp_path / "out"), flag, "0"]  # fmt: skip
+    assert beam_cli.main(args) == 2
+    assert capsys.readouterr().err.strip() == f"error: {flag}: must be at least 1, got 0"
+    assert not (tmp_path / "out").exists()
 
 
 def test_shards_are_planned_deterministically_and_honoured(videos: Path) -> None:

@@ -19,7 +19,7 @@ pass through unchanged. Modules: ``pipeline`` (the graph), ``dofns`` (the conver
 """
 
 from helpers.beam.cli import build_parser
-from helpers.beam.dofns import CountFramesDoFn, ShardJob, VideoToExamplesDoFn
+from helpers.beam.dofns import CountFramesDoFn, ShardJob, VideoToExamplesDoFn, video_threads
 from helpers.beam.options import (
     DASK_RUNNER,
     FAILURES_FILE,
@@ -37,6 +37,7 @@ __all__ = [
     "ShardJob",
     "VideoToExamplesDoFn",
     "CountFramesDoFn",
+    "video_threads",
     "CLIPS_PER_SHARD",
     "DASK_RUNNER",
     "FAILURES_FILE",

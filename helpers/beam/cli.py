@@ -25,7 +25,13 @@ from helpers.beam.dofns import local_copy
 from helpers.records.manifest import MANIFEST_FILE
 from helpers.records.settings import RecordConfig
 from helpers.sources import INPUT_ERRORS
-from helpers.utils.exits import EXIT_OK, EXIT_SOME_FAILED, EXIT_STATUS_HELP, run_main
+from helpers.utils.exits import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    EXIT_STATUS_HELP,
+    run_main,
+)
 
 if TYPE_CHECKING:
     from helpers.sources import VideoItem
@@ -101,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="processes for the default DirectRunner (default: CPU cores)",
     )
+    out.add_argument(
+        "--threads_per_video", type=int, default=None, metavar="N",
+        help="decode and JPEG-encode threads per video (default, decided on each worker: the "
+        "DirectRunner's share of the cores; else OMP_NUM_THREADS, which a Dask nanny sets to 1 "
+        "for its workers; else 1, as Dataflow, Flink and Spark run a task per core)",
+    )  # fmt: skip
     rec = parser.add_argument_group("record config (helpers.records.RecordConfig)")
     for field in dataclasses.fields(RecordConfig):
         default = field.default if field.default is not dataclasses.MISSING else None
@@ -179,6 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, pipeline_args: list[str]) -> int:
+    for flag in ("workers", "threads_per_video"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            print(f"error: --{flag}: must be at least 1, got {value}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     cfg = RecordConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RecordConfig)})
     items, label_map = _items_from_args(args)
     manifest = beam.run_pipeline(
@@ -193,6 +210,7 @@ def _run(args: argparse.Namespace, pipeline_args: list[str]) -> int:
         seed=args.seed,
         workers=args.workers,
         min_decoded_fraction=args.min_decoded_fraction,
+        threads_per_video=args.threads_per_video,
     )
     for split, info in manifest["splits"].items():
         unknown = info["num_unknown_rate"]

@@ -15,7 +15,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import apache_beam as beam
@@ -35,6 +35,7 @@ __all__ = [
     "SaveSummaryDoFn",
     "local_copy",
     "split_of",
+    "video_threads",
 ]
 
 FAILED_TAG = "failed"
@@ -96,6 +97,41 @@ class ShardJob:
     def targets(self) -> tuple[int | None, ...]:
         """``truncate_to``, or one None per item."""
         return self.truncate_to or (None,) * len(self.items)
+
+
+def video_threads(
+    threads: int | None = None,
+    workers: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Threads one video's decode and JPEG encode may use on the worker machine running it.
+
+    A runner runs several videos on one machine at once, and FFmpeg's decoder would otherwise
+    start a thread per core for each of them. The first that applies:
+
+    1. ``threads``, as given (``--threads_per_video``);
+    2. ``workers``, the DirectRunner's processes on this machine: each gets its share of cores;
+    3. ``OMP_NUM_THREADS``, the per-task thread count that cluster engines set for native
+       libraries (a Dask nanny starts its workers with 1);
+    4. 1: Dataflow, Flink and Spark run about one task per core.
+
+    Args:
+        threads: An explicit count.
+        workers: Processes sharing this machine's cores, or None.
+        environ: The environment to read (default: ``os.environ``).
+
+    Returns:
+        At least 1.
+
+    >>> video_threads(workers=os.cpu_count()), video_threads(environ={"OMP_NUM_THREADS": "3"})
+    (1, 3)
+    """
+    if threads:
+        return max(1, threads)
+    if workers:
+        return max(1, (os.cpu_count() or 1) // workers)
+    hint = (os.environ if environ is None else environ).get("OMP_NUM_THREADS", "").strip()
+    return int(hint) if hint.isdigit() and int(hint) > 0 else 1
 
 
 class _RecordsDoFn(beam.DoFn):
@@ -165,6 +201,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
         seed: int = 0,
         min_decoded_fraction: float | None = None,
         workers: int | None = None,
+        threads: int | None = None,
     ) -> None:
         """Stores the (small, picklable) arguments sent to every worker.
 
@@ -178,16 +215,25 @@ class VideoToExamplesDoFn(_RecordsDoFn):
             min_decoded_fraction: A partial decode below this fraction of the header's frame
                 count is a failure (None: written, and listed as partial in the manifest).
             workers: Worker processes sharing one machine's cores (the DirectRunner's): each
-                video then uses its share for decoding and JPEG encoding (None: all cores).
+                video then uses its share for decoding and JPEG encoding. None: the runner
+                manages its workers (see :func:`video_threads`).
+            threads: Threads per video, overriding the choice of :func:`video_threads`.
         """
         super().__init__(cfg)
         self._workers = workers
+        self._threads = threads
+        self._video_threads = 1
         self._label_map = dict(label_map)
         self._out_dir = out_dir
         self._name = name
         self._compression = compression
         self._seed = seed
         self._min_decoded_fraction = min_decoded_fraction
+
+    def setup(self) -> None:
+        """Imports the conversion modules and decides the threads per video on this worker."""
+        super().setup()
+        self._video_threads = video_threads(self._threads, self._workers)
 
     def _with_data_path(self, serialized: bytes, data_path: str) -> bytes:
         """Puts the original (remote) path back into ``clip/data_path``."""
@@ -206,7 +252,7 @@ class VideoToExamplesDoFn(_RecordsDoFn):
                 self._cfg,
                 truncate_to=truncate_to,
                 min_decoded_fraction=self._min_decoded_fraction,
-                threads=self._records.default_threads(self._workers) if self._workers else None,
+                threads=self._video_threads,
             )
         if path != item.path:
             examples = [self._with_data_path(e, item.path) for e in examples]

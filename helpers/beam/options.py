@@ -29,9 +29,11 @@ __all__ = [
     "check_items",
     "default_pipeline_args",
     "importable_helpers",
+    "local_workers",
     "notebook_safe",
     "read_failures",
     "read_lines",
+    "runner_of",
     "with_defaults",
 ]
 
@@ -75,17 +77,45 @@ def with_defaults(pipeline_args: Sequence[str] | None, workers: int | None) -> l
         The flags for ``PipelineOptions``.
     """
     args = list(pipeline_args or [])
-    runner = [
-        a.split("=", 1)[1] if "=" in a else (args[k + 1] if k + 1 < len(args) else "")
-        for k, a in enumerate(args)
-        if a == "--runner" or a.startswith("--runner=")
-    ]
+    runner = runner_of(args)
     if not runner:
         return default_pipeline_args(workers) + args
     partitioned = any(a.split("=", 1)[0] in _DASK_PARTITION_FLAGS for a in args)
-    if runner[-1] == DASK_RUNNER and not partitioned:
+    if runner == DASK_RUNNER and not partitioned:
         return [*args, "--dask_partition_size=1"]
     return args  # The user chose a runner: pass their flags through unchanged.
+
+
+def _flag(args: Sequence[str], name: str) -> str | None:
+    """The last value of ``--name=V`` or ``--name V`` in ``args`` (None when absent)."""
+    values = [
+        a.split("=", 1)[1] if "=" in a else (args[k + 1] if k + 1 < len(args) else "")
+        for k, a in enumerate(args)
+        if a == name or a.startswith(name + "=")
+    ]
+    return values[-1] if values else None
+
+
+def runner_of(pipeline_args: Sequence[str]) -> str:
+    """The runner the flags name (``""`` when none does)."""
+    return _flag(pipeline_args, "--runner") or ""
+
+
+def local_workers(pipeline_args: Sequence[str]) -> int | None:
+    """Processes of a DirectRunner that share this machine's cores; None on other runners.
+
+    Args:
+        pipeline_args: Flags as :func:`with_defaults` returns them.
+
+    Returns:
+        ``--direct_num_workers`` (1 without it: the in-memory runner) for the DirectRunner;
+        None for a runner whose workers are other machines or processes it manages.
+    """
+    if not runner_of(pipeline_args).rsplit(".", 1)[-1].endswith("DirectRunner"):
+        return None
+    value = _flag(pipeline_args, "--direct_num_workers") or "1"
+    workers = int(value) if value.isdigit() else 1
+    return workers or os.cpu_count() or 1  # Beam reads 0 as "one per core"
 
 
 @contextlib.contextmanager

@@ -52,6 +52,7 @@ from helpers.beam.options import (
     FAILURES_FILE,
     check_items,
     importable_helpers,
+    local_workers,
     notebook_safe,
     with_defaults,
 )
@@ -192,6 +193,7 @@ def run_pipeline(
     pipeline_args: Sequence[str] | None = None,
     workers: int | None = None,
     min_decoded_fraction: float | None = None,
+    threads_per_video: int | None = None,
 ) -> dict[str, Any]:
     """Runs the conversion to completion and writes ``failures.jsonl`` and ``manifest.json``.
 
@@ -211,6 +213,9 @@ def run_pipeline(
         workers: Processes for the default DirectRunner.
         min_decoded_fraction: A partial decode below this fraction of the header's frame count
             is a failure (None: written, and listed under ``partial`` in the manifest).
+        threads_per_video: Decode and encode threads per video; None decides on each worker
+            (:func:`helpers.beam.dofns.video_threads`: the DirectRunner's share of the cores,
+            else the engine's ``OMP_NUM_THREADS``, else 1). The bytes do not depend on it.
 
     Returns:
         The manifest dict (also written to ``out_dir/manifest.json``).
@@ -223,6 +228,8 @@ def run_pipeline(
     if not items:
         raise ValueError("no items to convert")
     check_items(items, label_map)
+    if threads_per_video is not None and threads_per_video < 1:
+        raise ValueError(f"threads_per_video must be at least 1, got {threads_per_video}")
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', got {compression!r}")
     out = os.fspath(out_dir)
@@ -236,11 +243,9 @@ def run_pipeline(
     if cfg.policy == "group_shortest":
         targets, failures = _targets(jobs, cfg, out, args)
         jobs = [_with_targets(job, targets) for job in jobs]
-    # The DirectRunner's processes share this machine: each video gets its share of the cores.
-    local = [int(a.split("=", 1)[1]) for a in args if a.startswith("--direct_num_workers=")]
     work = VideoToExamplesDoFn(label_map, cfg, out, name=name, compression=compression, seed=seed,
                                min_decoded_fraction=min_decoded_fraction,
-                               workers=local[-1] if local else None)  # fmt: skip
+                               workers=local_workers(args), threads=threads_per_video)  # fmt: skip
     _run(jobs, work, FileSystems.join(out, WORK_DIR, "shards"), args)
     return finish_manifest(out, items, jobs, label_map, cfg, args, name=name, seed=seed,
                            compression=compression, failures=failures)  # fmt: skip
