@@ -153,6 +153,26 @@ def test_broken_and_looping_links_are_listed_and_fail_with_a_reason(tmp_path, od
     assert reasons["cat/loop_a"] == "symbolic link loop"
 
 
+def test_a_vfr_source_is_counted_in_both_writers_summaries(tmp_path, odd, capsys):
+    from helpers.beam import cli as beam_cli
+    from helpers.writer import cli as writer_cli
+
+    videos = tmp_path / "videos"
+    (videos / "cat").mkdir(parents=True)
+    os.symlink(odd["vfr"], videos / "cat" / "vfr.mp4")
+    os.symlink(odd["sar"], videos / "cat" / "steady.mp4")
+    common = ["--fps", "10", "--size", "32"]
+    local = ["folder", "--videos", str(videos), "--out", str(tmp_path / "w"), "--workers", "1"]
+    assert writer_cli.main([*local, *common]) == 0
+    assert "1 variable-frame-rate source(s), sampled on their own timestamps" in (
+        capsys.readouterr().out
+    )
+    beam = ["--source", "folder", "--video_root", str(videos), "--out_dir", str(tmp_path / "b"),
+            "--runner=DirectRunner", *common]  # fmt: skip
+    assert beam_cli.main(beam) == 0
+    assert "1 variable-frame-rate (sampled on their own timestamps)" in capsys.readouterr().out
+
+
 @pytest.fixture(scope="module")
 def wrong_rate(tmp_path_factory) -> Path:
     """An mkv whose header says 10 fps while its frames are stamped 0.2 s apart (5 fps).

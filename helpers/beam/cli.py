@@ -213,10 +213,11 @@ def _run(args: argparse.Namespace, pipeline_args: list[str]) -> int:
         threads_per_video=args.threads_per_video,
     )
     for split, info in manifest["splits"].items():
-        unknown = info["num_unknown_rate"]
+        unknown, vfr = info["num_unknown_rate"], info.get("num_vfr", 0)
         print(
             f"{split}: {info['num_examples']} examples from {info['num_clips_in']} videos, "
             f"{info['num_failed']} failed, {info['num_partial']} partial decode(s), "
+            + (f"{vfr} variable-frame-rate (sampled on their own timestamps), " if vfr else "")
             + (f"unknown_rate={unknown}, " if unknown else "")
             + f"{len(info['shards'])} shards"
         )
