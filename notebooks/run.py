@@ -85,10 +85,12 @@ def failure_line(notebook: nbformat.NotebookNode, err: Exception) -> str:
 
 def _running_cell(notebook: nbformat.NotebookNode) -> int | None:
     """The index of the last code cell that started executing (where a dead kernel stopped)."""
+    # nbclient sets ``execution`` to {} as it starts a cell, before any kernel message: a kernel
+    # that dies at once leaves it empty, so the key's presence is the mark, not its content.
     started = [
         i
         for i, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code" and cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type == "code" and "execution" in cell.get("metadata", {})
     ]
     return started[-1] if started else None
 
@@ -108,6 +110,8 @@ def run_notebook(
         ``(executed copy, None)``, or ``(partial copy, failure line)`` when a cell failed.
     """
     notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:  # marks from an earlier run would name the wrong cell
+        cell.get("metadata", {}).pop("execution", None)
     client = NotebookClient(
         notebook,
         record_timing=True,  # marks each cell as it starts: a dead kernel's cell is then known

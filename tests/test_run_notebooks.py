@@ -77,9 +77,21 @@ def test_strip_ansi():
     assert run.strip_ansi("\x1b[0;31mValueError\x1b[0m: x") == "ValueError: x"
 
 
+def test_a_cell_counts_as_started_before_any_kernel_message():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in ("a", "b", "c")]
+    assert run._running_cell(nb) is None
+    nb.cells[0].metadata["execution"] = {"shell.execute_reply": "t"}
+    nb.cells[1].metadata["execution"] = {}  # what nbclient sets as it sends the cell
+    assert run._running_cell(nb) == 1
+
+
 def test_a_dead_kernel_names_its_cell(tmp_path, capsys):
     src = tmp_path / "03_dies.ipynb"
-    _notebook(src, "x = 1", "import os\nos._exit(1)")
+    _notebook(src, "x = 1", "import os\nos._exit(1)", "y = 2")
+    nb = nbformat.read(src, as_version=4)
+    nb.cells[2].metadata["execution"] = {"shell.execute_reply": "from an earlier run"}
+    nbformat.write(nb, src)
     assert run.main([str(src), "--out", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
     assert "FAIL 03_dies.ipynb" in out and "     cell 1: DeadKernelError: " in out
