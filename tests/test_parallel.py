@@ -26,6 +26,13 @@ def test_results_and_errors_per_task(workers):
     assert isinstance(out[-1.0], ValueError)  # returned, not raised: the batch carried on
 
 
+def test_a_bar_for_real_work_and_none_for_none(capsys):
+    assert dict(run_parallel(math.sqrt, [4.0], desc="roots")) == {4.0: 2.0}
+    assert "roots" in capsys.readouterr().err
+    assert list(run_parallel(math.sqrt, [], desc="roots")) == []  # a rerun with all done
+    assert capsys.readouterr().err == ""
+
+
 def test_start_method_avoids_fork_in_kernels_and_after_tensorflow(monkeypatch):
     for name in ("tensorflow", "ipykernel", "zmq"):
         monkeypatch.delitem(sys.modules, name, raising=False)

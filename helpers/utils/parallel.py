@@ -72,7 +72,7 @@ def run_parallel(
         workers: ``<= 1`` runs in this process; otherwise the number of processes.
         desc: Progress-bar label.
         unit: Progress-bar unit.
-        progress: Show a tqdm progress bar.
+        progress: Show a tqdm progress bar (never for an empty task list).
         initializer: Top-level function each worker process runs once at start (not inline).
 
     A worker process that dies (a crash in native code, the out-of-memory killer) breaks the
@@ -84,7 +84,8 @@ def run_parallel(
         raised (exceptions are returned, never raised).
     """
     todo = list(tasks)
-    bar = tqdm(total=len(todo), desc=desc, unit=unit, disable=not progress, leave=False)
+    # No bar for no work: a rerun that finds everything done says so in its summary instead.
+    bar = tqdm(total=len(todo), desc=desc, unit=unit, disable=not progress or not todo, leave=False)
     try:
         if workers <= 1 or len(todo) <= 1:
             for task in todo:
