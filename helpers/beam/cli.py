@@ -30,6 +30,7 @@ from helpers.utils.exits import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     EXIT_STATUS_HELP,
+    below_one,
     run_main,
 )
 
@@ -191,11 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, pipeline_args: list[str]) -> int:
-    for flag in ("workers", "threads_per_video"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            print(f"error: --{flag}: must be at least 1, got {value}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+    bad = below_one(args, "workers", "threads_per_video")
+    if bad:
+        print(bad, file=sys.stderr)
+        return EXIT_BAD_INPUT
     cfg = RecordConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(RecordConfig)})
     items, label_map = _items_from_args(args)
     manifest = beam.run_pipeline(

@@ -129,7 +129,9 @@ def video_threads(
     if threads:
         return max(1, threads)
     if workers:
-        return max(1, (os.cpu_count() or 1) // workers)
+        from helpers.records.encode import default_threads  # OpenCV: on workers, not drivers
+
+        return default_threads(workers)
     hint = (os.environ if environ is None else environ).get("OMP_NUM_THREADS", "").strip()
     return int(hint) if hint.isdigit() and int(hint) > 0 else 1
 

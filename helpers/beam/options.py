@@ -111,7 +111,7 @@ def local_workers(pipeline_args: Sequence[str]) -> int | None:
         ``--direct_num_workers`` (1 without it: the in-memory runner) for the DirectRunner;
         None for a runner whose workers are other machines or processes it manages.
     """
-    if not runner_of(pipeline_args).rsplit(".", 1)[-1].endswith("DirectRunner"):
+    if not runner_of(pipeline_args).endswith("DirectRunner"):
         return None
     value = _flag(pipeline_args, "--direct_num_workers") or "1"
     workers = int(value) if value.isdigit() else 1

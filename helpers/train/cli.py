@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from helpers.utils.exits import below_one
+
 __all__ = ["build_parser", "main"]
 
 _EPILOG = """\
@@ -85,9 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     records_dir = Path(args.records)
     if not (records_dir / "manifest.json").is_file():
         return _fail(records_dir, "no manifest.json (write records with python -m helpers.writer)")
-    for name in ("epochs", "batch", "frames", "stride", "resolution"):
-        if getattr(args, name) < 1:
-            return _fail(f"--{name}", f"must be at least 1, got {getattr(args, name)}")
+    bad = below_one(args, "epochs", "batch", "frames", "stride", "resolution")
+    if bad:
+        print(bad, file=sys.stderr)
+        return 2
     if args.minutes is not None and args.minutes <= 0:
         return _fail("--minutes", f"must be positive, got {args.minutes}")
     fmts = [] if args.formats == "none" else [f for f in args.formats.split(",") if f]

@@ -19,6 +19,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_SOME_FAILED",
     "EXIT_STATUS_HELP",
+    "below_one",
     "error_line",
     "run_main",
 ]
@@ -40,6 +41,24 @@ exit status:
 """The block each CLI's ``--help`` ends with (the README quotes it)."""
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def below_one(args: object, *flags: str) -> str | None:
+    """The error line for the first count among ``flags`` that is set below 1, or None.
+
+    Args:
+        args: Parsed arguments (an ``argparse.Namespace``); a flag set to None is not checked.
+        *flags: Attribute names, e.g. ``"workers"`` for ``--workers``.
+
+    >>> import argparse
+    >>> below_one(argparse.Namespace(workers=0, epochs=3), "epochs", "workers")
+    'error: --workers: must be at least 1, got 0'
+    """
+    for flag in flags:
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            return f"error: --{flag}: must be at least 1, got {value}"
+    return None
 
 
 def error_line(err: BaseException) -> str:
